@@ -1,0 +1,46 @@
+import { defineConfig } from '@playwright/test';
+import { findChromium } from './scripts/chromium-path';
+
+const executablePath = (await findChromium()) ?? undefined;
+const reportDir = process.env.OMV_REPORT_DIR;
+const reuse = !process.env.CI;
+
+/**
+ * Browser tests run against the production build (`vite preview`, with COOP/COEP), the dev server, and
+ * a header-less preview that stands in for a plain static host. The build runs before `playwright test`;
+ * these servers only serve.
+ */
+export default defineConfig({
+  testDir: 'e2e',
+  testMatch: /.*\.spec\.ts$/,
+  workers: 2,
+  retries: 0,
+  reporter: reportDir ? [['list'], ['json', { outputFile: `${reportDir}/playwright.json` }]] : [['list']],
+  use: {
+    browserName: 'chromium',
+    headless: true,
+    launchOptions: { executablePath, args: ['--disable-quic'] },
+  },
+  webServer: [
+    {
+      command: 'npx vite preview --host localhost',
+      url: 'http://localhost:4173/',
+      reuseExistingServer: reuse,
+      timeout: 60_000,
+    },
+    {
+      command: 'npx vite --host localhost',
+      url: 'http://localhost:5173/',
+      reuseExistingServer: reuse,
+      timeout: 60_000,
+    },
+  ],
+  projects: [
+    {
+      name: 'preview',
+      use: { baseURL: 'http://localhost:4173/' },
+      testMatch: /^(?!.*dev-only).*\.spec\.ts$/,
+    },
+    { name: 'dev', use: { baseURL: 'http://localhost:5173/' }, testMatch: /(^|\/)(isolation)\.spec\.ts$/ },
+  ],
+});
