@@ -102,11 +102,17 @@ export interface ScanResult {
 
 /** Bytes read at once while headers sit close together (small frames): one read covers many headers. */
 const WINDOW = 64 * 1024;
+/**
+ * A window pays only when it holds many headers: each read costs a fixed call overhead plus a copy, and
+ * on OPFS the copy of 64 KiB costs far more than a few header-sized calls. So frames longer than
+ * WINDOW / 16 are indexed with one header-sized read each.
+ */
+const WINDOW_MAX_STRIDE = WINDOW / 16;
 
 /**
  * Indexes a file stream by walking its chunk headers from byte 16. Reads each header alone when frames
- * are large, and a 64 KiB window holding many headers when they are small, so opening costs about one
- * read per frame or less. Stops at the first chunk that is cut short or cannot be a frame and reports it;
+ * are large, and a 64 KiB window holding many headers when they are tiny, so opening costs at most one
+ * small read per frame. Stops at the first chunk that is cut short or cannot be a frame and reports it;
  * a chunk whose payload is complete but whose zero padding is missing still counts (nothing is lost).
  */
 export function scanFrames(store: ByteStore, version: Version): ScanResult {
@@ -114,6 +120,7 @@ export function scanFrames(store: ByteStore, version: Version): ScanResult {
   const fileSize = store.size();
   const hdr = headerLength(version);
   const window = new Uint8Array(WINDOW);
+  const single = window.subarray(0, hdr);
   let winStart = 0;
   let winLen = 0;
   let pos = MAGIC_LENGTH;
@@ -132,9 +139,12 @@ export function scanFrames(store: ByteStore, version: Version): ScanResult {
       };
     }
     if (pos < winStart || pos + hdr > winStart + winLen) {
-      const want = lastStride > WINDOW ? hdr : Math.min(WINDOW, fileSize - pos);
+      const whole = lastStride <= WINDOW_MAX_STRIDE && fileSize - pos >= WINDOW;
       winStart = pos;
-      winLen = store.readInto(pos, window.subarray(0, want));
+      winLen = store.readInto(
+        pos,
+        whole ? window : lastStride <= WINDOW_MAX_STRIDE ? window.subarray(0, fileSize - pos) : single,
+      );
       if (winLen < hdr) {
         return {
           index,
