@@ -43,7 +43,9 @@ interface SystemError extends Error {
 /** True for Node's fs errors (`ENOENT`, `EACCES`, ...), which are plain Errors with an `E...` code. */
 export function isSystemError(err: unknown): err is SystemError {
   return (
-    err instanceof Error && typeof (err as Partial<SystemError>).code === 'string' && /^E[A-Z]+$/.test((err as SystemError).code)
+    err instanceof Error &&
+    typeof (err as Partial<SystemError>).code === 'string' &&
+    /^E[A-Z]+$/.test((err as SystemError).code)
   );
 }
 

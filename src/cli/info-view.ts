@@ -87,7 +87,7 @@ const VERSION_NOTES: Readonly<Record<Version, string>> = {
 
 /** The damage in one line: where (frame and byte), what, and what to do about it. */
 export function damageLine(d: Damage): string {
-  return `frame ${d.frameIndex} at byte ${d.offset}: ${d.reason}`;
+  return `frame ${d.frameIndex} (byte ${d.offset}): ${d.reason}`;
 }
 
 /** The block above the table: one "label  value" line per fact, with a damage line only when damaged. */

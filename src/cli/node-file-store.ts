@@ -32,7 +32,8 @@ export class NodeFileStore implements ByteStore {
 
   write(offset: number, data: Uint8Array): void {
     let done = 0;
-    while (done < data.length) done += writeSync(this.handle(), data, done, data.length - done, offset + done);
+    while (done < data.length)
+      done += writeSync(this.handle(), data, done, data.length - done, offset + done);
     this.length = Math.max(this.length, offset + data.length);
   }
 

@@ -51,8 +51,15 @@ export function parseMagic(head: Uint8Array): Version {
 /** Chunk header length of a version. */
 export const headerLength = (version: Version): number => (version >= 20 ? 32 : 16);
 
-/** Microseconds per unit of the elapsed field. */
-export const elapsedUnitMs = (version: Version): number => (version === 21 ? 0.001 : 1);
+/** Units of the elapsed field per millisecond: 1000 in V2.1 (µs), 1 otherwise. */
+const unitsPerMs = (version: Version): number => (version === 21 ? 1000 : 1);
+
+/** An elapsed field value in milliseconds (divided, not multiplied by 0.001, so 9 µs is exactly 0.009). */
+export const elapsedToMs = (value: number, version: Version): number => value / unitsPerMs(version);
+
+/** Milliseconds as an elapsed field value: rounded to the stream's unit, modulo 2^32 like the firmware's u32. */
+export const msToElapsed = (ms: number, version: Version): number =>
+  Math.round(ms * unitsPerMs(version)) % 2 ** 32;
 
 /** A parsed chunk header: everything needed to find and decode the payload. */
 export interface ChunkHeader {

@@ -211,7 +211,8 @@ describe('damage and repair (Part A)', () => {
     const cut = clean.slice(0, starts[2]! + 40);
     const target = new MemoryStore();
     const result = repair(storeOf(cut), target);
-    expect(result).toEqual({ frames: 2, bytes: starts[2], droppedBytes: 40 });
+    expect(result).toMatchObject({ frames: 2, bytes: starts[2], droppedBytes: 40, sourceBytes: cut.length });
+    expect(result.damage).toMatchObject({ frameIndex: 2, offset: starts[2] });
     expect(target.bytes()).toEqual(clean.subarray(0, starts[2]));
     const padCut = clean.slice(0, starts[2]! - 5); // frame 1 is 13x3 = 39 bytes: its padding is partly cut
     const target2 = new MemoryStore();

@@ -2,7 +2,8 @@ import type { ByteStore } from './byte-store';
 import { ceil16 } from './bytes';
 import {
   MAGIC_LENGTH,
-  elapsedUnitMs,
+  elapsedToMs,
+  msToElapsed,
   headerLength,
   magicBytes,
   parseMagic,
@@ -107,14 +108,14 @@ export class FileImageIO extends StreamBase {
   frameInfo(i: number): FrameInfo {
     this.assertIndex(i);
     const e = this.index.entry(i);
-    return { ...e, elapsedMs: e.elapsed * elapsedUnitMs(this.ver) };
+    return { ...e, elapsedMs: elapsedToMs(e.elapsed, this.ver) };
   }
 
   /** The sum of every frame's elapsed value in ms: the time from opening the stream to its last frame. */
   durationMs(): number {
     let total = 0;
     for (let i = 0; i < this.index.count; i++) total += this.index.elapsedAt(i);
-    return total * elapsedUnitMs(this.ver);
+    return elapsedToMs(total, this.ver);
   }
 
   /** Reads frame `i` without moving the offset or the pause clock (random access for players). */
@@ -133,8 +134,7 @@ export class FileImageIO extends StreamBase {
     if (this.mode !== 'w') throw new OSError(MESSAGES.notWritable);
     const payload = imageSize(img.width, img.height, img.pixformat, img.size);
     if (img.data.length < payload) throw new ValueError(MESSAGES.bufferTooSmall);
-    const unit = elapsedUnitMs(this.ver);
-    const elapsed = Math.round(this.takeElapsedMs(opts) / unit) % 2 ** 32;
+    const elapsed = msToElapsed(this.takeElapsedMs(opts), this.ver);
     const chunk = new Uint8Array(32 + ceil16(payload));
     const header = {
       elapsed,
@@ -178,7 +178,7 @@ export class FileImageIO extends StreamBase {
       this.position = 0;
     }
     const i = this.position++;
-    return { index: i, intervalMs: this.index.elapsedAt(i) * elapsedUnitMs(this.ver) };
+    return { index: i, intervalMs: elapsedToMs(this.index.elapsedAt(i), this.ver) };
   }
 
   protected loadFrame(i: number): Image {

@@ -1,7 +1,9 @@
 import type { ByteStore } from './byte-store';
 import { ceil16 } from './bytes';
 import { MAGIC_LENGTH, headerLength } from './chunk';
+import { MESSAGES, OSError } from './errors';
 import { FileImageIO } from './file-stream';
+import type { Damage } from './frame-index';
 
 /** What `repair()` kept. */
 export interface RepairResult {
@@ -9,6 +11,10 @@ export interface RepairResult {
   bytes: number;
   /** Bytes of the source that were left out (the damaged tail). */
   droppedBytes: number;
+  /** Length of the source file. */
+  sourceBytes: number;
+  /** Where the source stopped being readable, or null if it was clean. */
+  damage: Damage | null;
 }
 
 const BLOCK = 1 << 20;
@@ -30,8 +36,9 @@ export function repair(
   for (let at = 0; at < keep; at += block.length) {
     const want = Math.min(block.length, keep - at);
     const got = source.readInto(at, block.subarray(0, want));
+    // The source shrank under us: a copy that silently ends early would claim frames it lacks.
+    if (got < want) throw new OSError(`${MESSAGES.shortRead} (source ended at byte ${at + got} of ${keep})`);
     target.write(at, block.subarray(0, got));
-    if (got < want) break;
     onProgress?.(at + got, keep);
   }
   let end = keep;
@@ -45,5 +52,12 @@ export function repair(
     }
   }
   target.flush();
-  return { frames: count, bytes: end, droppedBytes: source.size() - keep };
+  const sourceBytes = source.size();
+  return {
+    frames: count,
+    bytes: end,
+    droppedBytes: sourceBytes - keep,
+    sourceBytes,
+    damage: stream.damage(),
+  };
 }
