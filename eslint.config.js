@@ -46,7 +46,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/format/**/*.ts', 'src/device/protocol/**/*.ts', 'src/ring/**/*.ts'],
+    files: ['src/format/**/*.ts', 'src/device/protocol/**/*.ts', 'src/ring/**/*.ts', 'src/player/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-globals': ['error', ...browserOnlyGlobals],
