@@ -34,13 +34,30 @@ export default defineConfig({
       reuseExistingServer: reuse,
       timeout: 60_000,
     },
+    {
+      // A plain static host: no COOP/COEP, so isolation has to come from the service worker.
+      command: 'npx vite preview --host localhost',
+      url: 'http://localhost:4174/',
+      env: { COI_HEADERS: '0', PREVIEW_PORT: '4174' },
+      reuseExistingServer: reuse,
+      timeout: 60_000,
+    },
   ],
   projects: [
     {
       name: 'preview',
       use: { baseURL: 'http://localhost:4173/' },
-      testMatch: /^(?!.*dev-only).*\.spec\.ts$/,
+      testMatch: /^(?!.*\/[^/]*(dev-only|headerless)[^/]*$).*\.spec\.ts$/,
     },
-    { name: 'dev', use: { baseURL: 'http://localhost:5173/' }, testMatch: /(^|\/)(isolation)\.spec\.ts$/ },
+    {
+      name: 'dev',
+      use: { baseURL: 'http://localhost:5173/' },
+      testMatch: /(^|\/)(isolation\.spec|[^/]*\.dev-only\.spec)\.ts$/,
+    },
+    {
+      name: 'headerless',
+      use: { baseURL: 'http://localhost:4174/' },
+      testMatch: /(^|\/)headerless\.spec\.ts$/,
+    },
   ],
 });

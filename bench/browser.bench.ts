@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { findChromium, NO_CHROMIUM_FIX } from '../scripts/chromium-path';
-import type { BenchReply, BenchRequest } from './browser/protocol';
-import { report, type Suite } from './harness';
+import type { FpsKind } from './browser/fps-streams';
+import type { BenchReply, BenchRequest, FpsResult } from './browser/protocol';
+import { report, type Suite, type Timing } from './harness';
 
 /**
  * Browser figures, measured where the app runs: Vite's dev server serves bench/browser/, headless
@@ -19,7 +20,11 @@ export const suite: Suite = {
       console.log(`skipped: ${NO_CHROMIUM_FIX}`);
       return;
     }
-    const server = await createServer({ server: { port: 5199, strictPort: false }, logLevel: 'error' });
+    // No HMR and no file watching: an edit elsewhere in the tree must not reload the page mid-measurement.
+    const server = await createServer({
+      server: { port: 5199, strictPort: false, hmr: false, watch: null },
+      logLevel: 'error',
+    });
     await server.listen();
     const url = server.resolvedUrls?.local[0] ?? 'http://localhost:5199/';
     // A persistent profile, as a real user has: an incognito context keeps OPFS in memory behind IPC,
@@ -33,7 +38,13 @@ export const suite: Suite = {
       const page = await browser.newPage();
       await page.goto(new URL('bench/browser/index.html', url).href);
       await page.waitForFunction(() => 'omvBench' in window);
-      type BenchWindow = { omvBench: { run(r: BenchRequest): Promise<BenchReply> } };
+      type BenchWindow = {
+        omvBench: {
+          run(r: BenchRequest): Promise<BenchReply>;
+          firstFrame(name: string): Promise<Timing>;
+          fps(kind: FpsKind): Promise<FpsResult>;
+        };
+      };
       const run = (req: BenchRequest) =>
         page.evaluate((r) => (window as unknown as BenchWindow).omvBench.run(r), req);
       for (const [kind, label, target] of [
@@ -42,6 +53,7 @@ export const suite: Suite = {
       ] as const) {
         const r = await run({ type: 'opfs-index', kind });
         if (r.type === 'error') throw new Error(`${r.name}: ${r.message}`);
+        if (r.type !== 'opfs-index') throw new Error(`unexpected reply ${r.type}`);
         const gb = (r.bytes / 1e9).toFixed(2);
         report({
           name: `OPFS: open (index) ${label}, ${gb} GB`,
@@ -57,6 +69,35 @@ export const suite: Suite = {
           baselineName: 'reading the whole file once',
           baseline: r.readWhole,
         });
+      }
+
+      // The player: first frame on screen after opening a 1 GiB file, against reading its headers.
+      const made = await run({ type: 'make-file', kind: 'qvga' });
+      if (made.type !== 'made') throw new Error(`make-file: ${JSON.stringify(made)}`);
+      const first = await page.evaluate(
+        (n) => (window as unknown as BenchWindow).omvBench.firstFrame(n),
+        made.name,
+      );
+      report({
+        name: `player: first frame on screen, ${(made.bytes / 1e9).toFixed(2)} GB OPFS file`,
+        value: first,
+        baselineName: 'reading its headers (index only)',
+        baseline: made.index,
+        note: `${made.frames} frames`,
+      });
+      await run({ type: 'remove-file', name: made.name });
+
+      // The player: frames per second the worker sustains with pacing off.
+      for (const [kind, label] of [
+        ['vga-rgb565', 'VGA RGB565'],
+        ['vga-jpeg', 'VGA JPEG'],
+        ['bayer-5mp', '5 MP Bayer (BGGR)'],
+      ] as const) {
+        const r = await page.evaluate((k) => (window as unknown as BenchWindow).omvBench.fps(k), kind);
+        const target = kind === 'bayer-5mp' ? '' : `; target >= 120 fps: ${r.fps >= 120 ? 'met' : 'NOT met'}`;
+        console.log(
+          `player: ${label} at ${r.fps.toFixed(1)} fps over ${r.frames} frames, pacing off  vs  drawing the same pixels with no read or decode: ${r.drawOnlyFps.toFixed(1)} fps  ratio ${(r.fps / r.drawOnlyFps).toFixed(3)}${target}`,
+        );
       }
     } finally {
       await browser.close();

@@ -1,11 +1,14 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, query, state } from 'lit/decorators.js';
+import { customElement, property, query, state } from 'lit/decorators.js';
 import { pickRecording } from '../src/app/pick-files';
+import { RECORDINGS_DIR } from '../src/storage/opfs-dir';
 import type { AppServices } from '../src/app/services';
 import type { SelfCheckResult } from '../src/app/self-check';
 import type { PlayerSource } from '../src/workers/player.protocol';
-import type { OmvPlayer } from './omv-player';
+import type { OmvLibrary } from './omv-library';
+import type { OmvPlayer, RepairedCopy } from './omv-player';
 import './omv-player';
+import './omv-library';
 
 /**
  * The application shell: opening recordings (picker, drag and drop, the sample), the player, and what
@@ -95,19 +98,25 @@ export class OmvApp extends LitElement {
     }
   `;
 
-  services?: AppServices;
+  @property({ attribute: false }) services?: AppServices;
 
   @state() private check: SelfCheckResult | null = null;
+  @state() private repaired: RepairedCopy | null = null;
   @state() private dragging = false;
-  @state() private current: { name: string; file: File | null } | null = null;
+  @state() private current: { name: string; file: File | null; fromLibrary?: boolean } | null = null;
   @state() private opening = false;
 
   @query('omv-player') private player!: OmvPlayer;
+  @query('omv-library') private library!: OmvLibrary | null;
   @query('input[type=file]') private fileInput!: HTMLInputElement;
+
+  override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('services') && this.services)
+      void this.services.runSelfCheck().then((r) => (this.check = r));
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    void this.services?.runSelfCheck().then((r) => (this.check = r));
     window.addEventListener('dragover', this.onDragOver);
     window.addEventListener('dragleave', this.onDragLeave);
     window.addEventListener('drop', this.onDrop);
@@ -135,8 +144,13 @@ export class OmvApp extends LitElement {
         </div>
         <input type="file" accept=".bin,application/x-openmv-imageio" aria-hidden="true" tabindex="-1" />
       </header>
-      ${this.current ? html`<p class="current" aria-live="polite">Playing: ${this.current.name}</p>` : nothing}
-      <omv-player .createClient=${this.services?.createPlayer ?? null}></omv-player>
+      ${this.current ? this.renderCurrent(this.current) : nothing}
+      ${this.repaired ? this.renderRepaired(this.repaired) : nothing}
+      <omv-player
+        .createClient=${this.services?.createPlayer ?? null}
+        @repaired-copy=${(e: CustomEvent<RepairedCopy>) => (this.repaired = e.detail)}
+      ></omv-player>
+      <omv-library .repository=${this.services?.library} @library-play=${this.onLibraryPlay}></omv-library>
       ${this.dragging ? html`<div class="drop" aria-hidden="true">Drop a recording to play it</div>` : nothing}
       <details>
         <summary>About this browser</summary>
@@ -144,6 +158,44 @@ export class OmvApp extends LitElement {
       </details>
     `;
   }
+
+  private renderCurrent(c: { name: string; file: File | null; fromLibrary?: boolean }) {
+    const canKeep = c.file && !c.fromLibrary && this.services?.library;
+    return html`<p class="current" aria-live="polite">
+      Playing: ${c.name}
+      ${canKeep ? html`<button @click=${() => this.keep(c.file!)}>Keep in library</button>` : nothing}
+    </p>`;
+  }
+
+  private renderRepaired(r: RepairedCopy) {
+    const name = `${(this.current?.name ?? 'recording').replace(/\.bin$/i, '')}-repaired.bin`;
+    const file = new File([r.file], name, { type: r.file.type });
+    return html`<p class="current" role="status">
+      Repaired copy ready: ${r.frames} frames, ${(r.bytes / 1e6).toFixed(1)} MB.
+      <button @click=${() => download(file)}>Download repaired copy</button>
+      ${this.services?.library ? html`<button @click=${() => this.keep(file)}>Keep repaired copy in library</button>` : nothing}
+      <button @click=${() => this.openFile(file)}>Play repaired copy</button>
+      <button @click=${() => (this.repaired = null)}>Dismiss</button>
+    </p>`;
+  }
+
+  private async keep(file: File): Promise<void> {
+    await this.library?.importFiles([file]);
+  }
+
+  private onLibraryPlay = async (e: CustomEvent<{ id: string }>): Promise<void> => {
+    const repo = this.services?.library;
+    if (!repo) return;
+    const record = await repo.get(e.detail.id);
+    if (!record) return;
+    const name = await repo.opfsName(record.id);
+    await this.openSource(
+      { kind: 'opfs', dir: RECORDINGS_DIR, name, displayName: record.name },
+      record.name,
+      null,
+    );
+    this.current = this.current ? { ...this.current, fromLibrary: true } : null;
+  };
 
   private async openSource(source: PlayerSource, name: string, file: File | null): Promise<void> {
     this.opening = true;
@@ -211,6 +263,16 @@ export class OmvApp extends LitElement {
       </dl>
     `;
   }
+}
+
+/** Saves a file through the browser's download (the platform has no other save path here). */
+function download(file: File): void {
+  const url = URL.createObjectURL(file);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = file.name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 declare global {

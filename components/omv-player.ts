@@ -128,7 +128,11 @@ export class OmvPlayer extends LitElement {
 
   override firstUpdated(): void {
     this.resize.observe(this.stage);
-    if (!this.createClient) return;
+  }
+
+  override updated(): void {
+    // The factory may arrive after the first render (services are set by the composition root).
+    if (this.client || !this.createClient) return;
     this.client = this.createClient(this.canvas);
     this.client.addEventListener('state', (e) => (this.playerState = (e as CustomEvent<PlayerState>).detail));
     this.client.addEventListener('error', (e) => (this.problem = (e as CustomEvent<Error>).detail.message));

@@ -3,20 +3,23 @@ import { PlayerClient } from './app/player-client';
 import { runSelfCheck } from './app/self-check';
 import type { AppServices } from './app/services';
 import { startPwa } from './app/pwa';
+import { RecordingsRepository } from './storage/recordings';
+
+// Without IndexedDB or OPFS (some private modes) the app still plays files; the library says it is unavailable.
+const library = await RecordingsRepository.open().catch((e: unknown) => {
+  console.warn('The recordings library is unavailable:', e);
+  return undefined;
+});
 
 /** Composition root: builds the services once and hands them to the shell. */
 const services: AppServices = {
   runSelfCheck,
   createPlayer: (canvas) => new PlayerClient(canvas),
+  library,
 };
 
 const app = document.querySelector('omv-app');
-if (app) {
-  app.services = services;
-  // The element connected before its services arrived: reconnect so it starts with them.
-  app.remove();
-  document.body.append(app);
-}
+if (app) app.services = services;
 
 // Service worker, install prompt, launched and shared files (src/app/pwa.ts).
 startPwa();

@@ -1,7 +1,7 @@
 import { Image, ImageIO, ManualClock, PIXFORMAT } from '../../src/format/index';
 import { OpfsStore } from '../../src/storage/opfs-store';
 import { time } from '../harness';
-import type { BenchReply, BenchRequest } from './protocol';
+import type { BenchReply, BenchRequest, StreamKind } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -23,14 +23,31 @@ function* frames(kind: 'qvga' | 'jpeg'): Generator<Image> {
   }
 }
 
-async function opfsIndex(kind: 'qvga' | 'jpeg'): Promise<BenchReply> {
+async function writeFile(kind: StreamKind): Promise<{ name: string; writeMs: number }> {
   const root = await navigator.storage.getDirectory();
   const name = `bench-${kind}.bin`;
   const t0 = performance.now();
   const writer = ImageIO.open(await OpfsStore.open(root, name, true), 'w', { clock: new ManualClock() });
   for (const f of frames(kind)) writer.write(f, { elapsedMs: 33 });
   writer.close();
-  const writeMs = performance.now() - t0;
+  return { name, writeMs: performance.now() - t0 };
+}
+
+/** Writes a stream for the player and times indexing it once here (the "reading its headers" baseline). */
+async function makeFile(kind: StreamKind): Promise<BenchReply> {
+  const { name } = await writeFile(kind);
+  const root = await navigator.storage.getDirectory();
+  const store = await OpfsStore.open(root, name);
+  let frames = 0;
+  const index = await time(() => (frames = ImageIO.open(store, 'r').count()), { minRuns: 5 });
+  const bytes = store.size();
+  store.close();
+  return { type: 'made', name, bytes, frames, index };
+}
+
+async function opfsIndex(kind: StreamKind): Promise<BenchReply> {
+  const root = await navigator.storage.getDirectory();
+  const { name, writeMs } = await writeFile(kind);
 
   const handle = await (await root.getFileHandle(name)).createSyncAccessHandle();
   const store = new OpfsStore(handle);
@@ -66,7 +83,13 @@ async function opfsIndex(kind: 'qvga' | 'jpeg'): Promise<BenchReply> {
 
 self.onmessage = async (e: MessageEvent<BenchRequest>) => {
   try {
-    self.postMessage(await opfsIndex(e.data.kind));
+    const req = e.data;
+    if (req.type === 'opfs-index') self.postMessage(await opfsIndex(req.kind));
+    else if (req.type === 'make-file') self.postMessage(await makeFile(req.kind));
+    else {
+      await (await navigator.storage.getDirectory()).removeEntry(req.name);
+      self.postMessage({ type: 'removed' } satisfies BenchReply);
+    }
   } catch (err) {
     const x = err instanceof Error ? err : new Error(String(err));
     self.postMessage({ type: 'error', name: x.name, message: x.message } satisfies BenchReply);

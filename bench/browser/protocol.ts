@@ -1,7 +1,13 @@
 import type { Timing } from '../harness';
 
+export type StreamKind = 'qvga' | 'jpeg';
+
 /** Page → bench worker. */
-export type BenchRequest = { type: 'opfs-index'; kind: 'qvga' | 'jpeg' };
+export type BenchRequest =
+  | { type: 'opfs-index'; kind: StreamKind }
+  /** Writes a stream into OPFS and leaves it there (for the player to open); replies with its name. */
+  | { type: 'make-file'; kind: StreamKind }
+  | { type: 'remove-file'; name: string };
 
 /** Bench worker → page. */
 export type BenchReply =
@@ -14,4 +20,14 @@ export type BenchReply =
       floor: Timing;
       writeMs: number;
     }
+  | { type: 'made'; name: string; bytes: number; frames: number; index: Timing }
+  | { type: 'removed' }
   | { type: 'error'; name: string; message: string };
+
+/** What the page-side player benches return. */
+export interface FpsResult {
+  frames: number;
+  fps: number;
+  /** Baseline: the same frames' pixels put on a canvas with no read or decode. */
+  drawOnlyFps: number;
+}

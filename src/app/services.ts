@@ -1,8 +1,11 @@
 import type { PlayerClient } from './player-client';
+import type { RecordingsRepository } from '../storage/recordings';
 import type { SelfCheckResult } from './self-check';
 
 /** The services the composition root (src/main.ts) builds once and hands to the shell. */
 export interface AppServices {
   runSelfCheck(): Promise<SelfCheckResult>;
   createPlayer(canvas: HTMLCanvasElement): PlayerClient;
+  /** The recordings library; absent when this browser's storage could not be opened. */
+  library?: RecordingsRepository;
 }

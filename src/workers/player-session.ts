@@ -308,7 +308,8 @@ async function openSource(source: PlayerSource): Promise<{ store: ByteStore; nam
       return { store: new MemoryStore(new Uint8Array(source.bytes)), name: source.name };
     case 'opfs': {
       const root = await navigator.storage.getDirectory();
-      return { store: await OpfsStore.open(root, source.name), name: source.displayName };
+      const dir = source.dir ? await root.getDirectoryHandle(source.dir) : root;
+      return { store: await OpfsStore.open(dir, source.name), name: source.displayName };
     }
   }
 }

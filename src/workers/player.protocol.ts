@@ -4,7 +4,8 @@ import type { ShownFrame } from '../player/scheduler';
 /** Where the player reads a recording from. */
 export type PlayerSource =
   | { kind: 'file'; file: File }
-  | { kind: 'opfs'; name: string; displayName: string }
+  /** A file in OPFS: `name` inside the folder `dir` (the root when omitted). */
+  | { kind: 'opfs'; dir?: string; name: string; displayName: string }
   | { kind: 'bytes'; bytes: ArrayBuffer; name: string };
 
 /** Page → player worker. Requests with an `id` get exactly one reply carrying that id. */
