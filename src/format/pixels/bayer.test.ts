@@ -1,38 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../errors';
+import { rng as mulberry32, seededBytes as randomBytes, shown } from '../test/helpers';
 import { PIXFORMAT } from '../pixformat';
 import { bayerPatternOf, bayerToRgba, type BayerPattern } from './bayer';
 
 const PATTERNS: BayerPattern[] = ['BGGR', 'GBRG', 'GRBG', 'RGGB'];
-
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomBytes(length: number, seed: number): Uint8Array {
-  const rand = mulberry32(seed);
-  return Uint8Array.from({ length }, () => Math.floor(rand() * 256));
-}
-
-/** Bit replication as a string operation: the n-bit pattern repeated to 8 bits (B §1.6). */
-function replicate(value: number, bits: number): number {
-  const pattern = value.toString(2).padStart(bits, '0');
-  return parseInt(pattern.repeat(Math.ceil(8 / bits)).slice(0, 8), 2);
-}
-
-/** Truncating RGB565 pack then bit replication: what the camera displays for (r, g, b) (Part A). */
-function shown(r: number, g: number, b: number): [number, number, number, number] {
-  const rgb565 = ((r & 0xf8) << 8) | ((g & 0xfc) << 3) | (b >> 3);
-  return [replicate(rgb565 >> 11, 5), replicate((rgb565 >> 5) & 63, 6), replicate(rgb565 & 31, 5), 255];
-}
 
 /**
  * Slow, per-pixel reference written from formats.md B §1.7 plus the firmware's borders:

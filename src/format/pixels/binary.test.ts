@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../errors';
+import { rng as mulberry32 } from '../test/helpers';
 import { binaryToRgba } from './binary';
-
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Packs a 0/1 grid the way the firmware stores it (B §1.4): rows of ceil(w/32) u32 words, pixel x in

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../errors';
+import { replicate } from '../test/helpers';
 import { rgb565ToRgba } from './rgb565';
-
-/**
- * Bit replication written the obvious way: the n-bit pattern repeated until it fills 8 bits
- * (formats.md B §1.6), independent of the shift-and-or form the code uses.
- */
-function replicate(value: number, bits: number): number {
-  const pattern = value.toString(2).padStart(bits, '0');
-  return parseInt(pattern.repeat(Math.ceil(8 / bits)).slice(0, 8), 2);
-}
 
 /** Little-endian payload of u16 pixels. */
 function payloadLE(pixels: number[]): Uint8Array {

@@ -34,3 +34,18 @@ export function randomBytes(n: number, next: () => number): Uint8Array {
   for (let i = 0; i < n; i++) out[i] = Math.floor(next() * 256);
   return out;
 }
+
+/** `length` seeded random bytes: the same seed gives the same bytes, so failures reproduce. */
+export const seededBytes = (length: number, seed: number): Uint8Array => randomBytes(length, rng(seed));
+
+/** Bit replication as a string operation: the n-bit pattern repeated to 8 bits (formats.md B §1.6). */
+export function replicate(value: number, bits: number): number {
+  const pattern = value.toString(2).padStart(bits, '0');
+  return parseInt(pattern.repeat(Math.ceil(8 / bits)).slice(0, 8), 2);
+}
+
+/** Truncating RGB565 pack then bit replication: what the camera displays for (r, g, b) (Part A). */
+export function shown(r: number, g: number, b: number): [number, number, number, number] {
+  const rgb565 = ((r & 0xf8) << 8) | ((g & 0xfc) << 3) | (b >> 3);
+  return [replicate(rgb565 >> 11, 5), replicate((rgb565 >> 5) & 63, 6), replicate(rgb565 & 31, 5), 255];
+}
