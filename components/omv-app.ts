@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
+import { controlStyles } from './shared-styles';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { pickRecording } from '../src/app/pick-files';
 import { RECORDINGS_DIR } from '../src/storage/opfs-dir';
@@ -16,87 +17,74 @@ import './omv-library';
  */
 @customElement('omv-app')
 export class OmvApp extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-      max-width: 80rem;
-      margin: 0 auto;
-      padding: 1rem 1.5rem 3rem;
-      line-height: 1.5;
-    }
-    header {
-      display: flex;
-      flex-wrap: wrap;
-      align-items: center;
-      gap: 0.6rem 1rem;
-      margin-bottom: 0.8rem;
-    }
-    h1 {
-      margin: 0;
-      font-size: 1.5rem;
-      flex: 1 1 auto;
-    }
-    .actions {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.5rem;
-    }
-    button {
-      font: inherit;
-      color: inherit;
-      background: #253043;
-      border: 1px solid #3a4a63;
-      border-radius: 6px;
-      padding: 0.35rem 0.8rem;
-    }
-    button.primary {
-      background: #2f6fb3;
-      border-color: #4a8ad0;
-    }
-    button:focus-visible {
-      outline: 2px solid #4fb3ff;
-      outline-offset: 2px;
-    }
-    .current {
-      color: #9fb0c8;
-      margin: 0 0 0.5rem;
-    }
-    .drop {
-      position: fixed;
-      inset: 0;
-      display: grid;
-      place-items: center;
-      background: rgb(17 21 28 / 0.85);
-      border: 3px dashed #4fb3ff;
-      font-size: 1.4rem;
-      z-index: 10;
-      pointer-events: none;
-    }
-    details {
-      margin-top: 2rem;
-      color: #9fb0c8;
-    }
-    .ok {
-      color: #6fdc8c;
-    }
-    .bad {
-      color: #ff8389;
-    }
-    dl {
-      display: grid;
-      grid-template-columns: max-content 1fr;
-      gap: 0.25rem 1rem;
-    }
-    dt {
-      font-weight: 600;
-    }
-    dd {
-      margin: 0;
-    }
-    input[type='file'] {
-      display: none;
-    }
-  `;
+  static override styles = [
+    controlStyles,
+    css`
+      :host {
+        display: block;
+        max-width: 80rem;
+        margin: 0 auto;
+        padding: 1rem 1.5rem 3rem;
+        line-height: 1.5;
+      }
+      header {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.6rem 1rem;
+        margin-bottom: 0.8rem;
+      }
+      h1 {
+        margin: 0;
+        font-size: 1.5rem;
+        flex: 1 1 auto;
+      }
+      .actions {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+      }
+      .current {
+        color: #9fb0c8;
+        margin: 0 0 0.5rem;
+      }
+      .drop {
+        position: fixed;
+        inset: 0;
+        display: grid;
+        place-items: center;
+        background: rgb(17 21 28 / 0.85);
+        border: 3px dashed #4fb3ff;
+        font-size: 1.4rem;
+        z-index: 10;
+        pointer-events: none;
+      }
+      details {
+        margin-top: 2rem;
+        color: #9fb0c8;
+      }
+      .ok {
+        color: #6fdc8c;
+      }
+      .bad {
+        color: #ff8389;
+      }
+      dl {
+        display: grid;
+        grid-template-columns: max-content 1fr;
+        gap: 0.25rem 1rem;
+      }
+      dt {
+        font-weight: 600;
+      }
+      dd {
+        margin: 0;
+      }
+      input[type='file'] {
+        display: none;
+      }
+    `,
+  ];
 
   @property({ attribute: false }) services?: AppServices;
 
@@ -213,16 +201,18 @@ export class OmvApp extends LitElement {
   };
 
   private onSample = async (): Promise<void> => {
-    const response = await fetch('/sample.bin');
-    if (!response.ok) {
-      this.current = null;
+    let blob: Blob;
+    try {
+      const response = await fetch('/sample.bin');
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      blob = await response.blob();
+    } catch (e) {
+      await this.player.showProblem(
+        `The sample could not be loaded (${e instanceof Error ? e.message : String(e)}).`,
+      );
       return;
     }
-    await this.openSource(
-      { kind: 'bytes', bytes: await response.arrayBuffer(), name: 'sample.bin' },
-      'sample.bin',
-      null,
-    );
+    await this.openFile(new File([blob], 'sample.bin', { type: 'application/x-openmv-imageio' }));
   };
 
   private onDragOver = (e: DragEvent): void => {

@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { controlStyles } from './shared-styles';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { RecordingRecord } from '../src/storage/recordings';
 import { formatBytes } from '../src/storage/units';
@@ -31,80 +32,71 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', tim
  */
 @customElement('omv-library-item')
 export class OmvLibraryItem extends LitElement {
-  static override styles = css`
-    :host {
-      display: grid;
-      grid-template-columns: 160px 1fr;
-      gap: 0.75rem 1rem;
-      padding: 0.75rem 0;
-    }
-    .thumb {
-      width: 160px;
-      height: 120px;
-      object-fit: contain;
-      background: #0b0e13;
-      border-radius: 4px;
-      display: grid;
-      place-items: center;
-      color: #9aa6b8;
-      font-size: 0.85rem;
-    }
-    h3 {
-      margin: 0;
-      font-size: 1.05rem;
-      overflow-wrap: anywhere;
-    }
-    .meta {
-      margin: 0.25rem 0 0.5rem;
-      color: #b8c2d1;
-      font-size: 0.9rem;
-    }
-    .meta span:not(:last-child)::after {
-      content: ' · ';
-    }
-    .damage {
-      color: #ffb86b;
-      margin: 0 0 0.5rem;
-      font-size: 0.9rem;
-    }
-    .actions {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.5rem;
-      align-items: center;
-    }
-    .sr {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip-path: inset(50%);
-      white-space: nowrap;
-    }
-    button,
-    input {
-      font: inherit;
-      color: #e8ecf2;
-      background: #1d2430;
-      border: 1px solid #3a4556;
-      border-radius: 4px;
-      padding: 0.3rem 0.7rem;
-    }
-    button:hover {
-      background: #283142;
-    }
-    button.danger {
-      border-color: #ff8389;
-      color: #ffc2c5;
-    }
-    :is(button, input):focus-visible {
-      outline: 2px solid #7fb2ff;
-      outline-offset: 2px;
-    }
-    input {
-      min-width: 14rem;
-    }
-  `;
+  static override styles = [
+    controlStyles,
+    css`
+      :host {
+        display: grid;
+        grid-template-columns: 160px 1fr;
+        gap: 0.75rem 1rem;
+        padding: 0.75rem 0;
+      }
+      .thumb {
+        width: 160px;
+        height: 120px;
+        object-fit: contain;
+        background: #0b0e13;
+        border-radius: 4px;
+        display: grid;
+        place-items: center;
+        color: #9aa6b8;
+        font-size: 0.85rem;
+      }
+      h3 {
+        margin: 0;
+        font-size: 1.05rem;
+        overflow-wrap: anywhere;
+      }
+      .meta {
+        margin: 0.25rem 0 0.5rem;
+        color: #b8c2d1;
+        font-size: 0.9rem;
+      }
+      .meta span:not(:last-child)::after {
+        content: ' · ';
+      }
+      .damage {
+        color: #ffb86b;
+        margin: 0 0 0.5rem;
+        font-size: 0.9rem;
+      }
+      .actions {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        align-items: center;
+      }
+      .sr {
+        position: absolute;
+        width: 1px;
+        height: 1px;
+        overflow: hidden;
+        clip-path: inset(50%);
+        white-space: nowrap;
+      }
+      button.danger {
+        border-color: #ff8389;
+        color: #ffc2c5;
+      }
+      :is(button, input):focus-visible {
+        outline: 2px solid #7fb2ff;
+        outline-offset: 2px;
+      }
+      input {
+        min-width: 14rem;
+      }
+    `,
+  ];
 
   @property({ attribute: false }) record?: RecordingRecord;
 

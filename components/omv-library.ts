@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { controlStyles } from './shared-styles';
 import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { RecordingRecord, RecordingsRepository, StorageEstimateInfo } from '../src/storage/recordings';
@@ -26,77 +27,65 @@ const PERSIST_REASON = 'Ask the browser not to clear your recordings when space 
  */
 @customElement('omv-library')
 export class OmvLibrary extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-      color: #e8ecf2;
-      background: #11151c;
-    }
-    h2 {
-      margin: 0 0 0.5rem;
-      font-size: 1.3rem;
-    }
-    ul {
-      list-style: none;
-      margin: 0;
-      padding: 0;
-    }
-    li + li {
-      border-top: 1px solid #2a3240;
-    }
-    .storage {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.5rem 1rem;
-      align-items: center;
-      color: #b8c2d1;
-      font-size: 0.9rem;
-    }
-    .storage p {
-      margin: 0;
-    }
-    .job {
-      display: flex;
-      gap: 0.75rem;
-      align-items: center;
-      flex-wrap: wrap;
-      margin: 0.75rem 0;
-    }
-    [role='progressbar'] {
-      flex: 1 1 12rem;
-      height: 0.6rem;
-      background: #1d2430;
-      border-radius: 0.3rem;
-      overflow: hidden;
-    }
-    .bar {
-      height: 100%;
-      background: #7fb2ff;
-    }
-    [role='alert'] {
-      color: #ff8389;
-      margin: 0.5rem 0;
-    }
-    [role='alert']:empty,
-    [role='status']:empty {
-      display: none;
-    }
-    button {
-      font: inherit;
-      color: #e8ecf2;
-      background: #1d2430;
-      border: 1px solid #3a4556;
-      border-radius: 4px;
-      padding: 0.3rem 0.7rem;
-    }
-    button:hover {
-      background: #283142;
-    }
-    button:focus-visible {
-      outline: 2px solid #7fb2ff;
-      outline-offset: 2px;
-    }
-  `;
+  static override styles = [
+    controlStyles,
+    css`
+      :host {
+        display: block;
+        color: #e8ecf2;
+        background: #11151c;
+      }
+      h2 {
+        margin: 0 0 0.5rem;
+        font-size: 1.3rem;
+      }
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
+      li + li {
+        border-top: 1px solid #2a3240;
+      }
+      .storage {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem 1rem;
+        align-items: center;
+        color: #b8c2d1;
+        font-size: 0.9rem;
+      }
+      .storage p {
+        margin: 0;
+      }
+      .job {
+        display: flex;
+        gap: 0.75rem;
+        align-items: center;
+        flex-wrap: wrap;
+        margin: 0.75rem 0;
+      }
+      [role='progressbar'] {
+        flex: 1 1 12rem;
+        height: 0.6rem;
+        background: #1d2430;
+        border-radius: 0.3rem;
+        overflow: hidden;
+      }
+      .bar {
+        height: 100%;
+        background: #7fb2ff;
+      }
+      [role='alert'] {
+        color: #ff8389;
+        margin: 0.5rem 0;
+      }
+      [role='alert']:empty,
+      [role='status']:empty {
+        display: none;
+      }
+    `,
+  ];
 
   /** Where recordings live; without one the library says it is unavailable. */
   @property({ attribute: false }) repository?: RecordingsRepository;
@@ -187,9 +176,7 @@ export class OmvLibrary extends LitElement {
     if (!this.repository) return html`<p>The library is not available in this browser.</p>`;
     if (!this.records) return html`<p>Loading recordings…</p>`;
     if (this.records.length === 0) {
-      return html`<p class="empty">
-        No recordings yet. Open a .bin file and keep it in the library, or record from a camera.
-      </p>`;
+      return html`<p class="empty">No recordings yet. Open a .bin file and choose “Keep in library”.</p>`;
     }
     return html`
       <ul

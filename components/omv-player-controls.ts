@@ -1,4 +1,5 @@
 import { LitElement, css, html } from 'lit';
+import { controlStyles } from './shared-styles';
 import { customElement, property } from 'lit/decorators.js';
 import type { PlayerClient } from '../src/app/player-client';
 import { formatTime } from '../src/app/format-time';
@@ -15,43 +16,30 @@ export type Zoom = keyof typeof ZOOMS;
  */
 @customElement('omv-player-controls')
 export class OmvPlayerControls extends LitElement {
-  static override styles = css`
-    :host {
-      display: flex;
-      flex-wrap: wrap;
-      align-items: center;
-      gap: 0.4rem 0.6rem;
-    }
-    button,
-    select {
-      font: inherit;
-      color: inherit;
-      background: #253043;
-      border: 1px solid #3a4a63;
-      border-radius: 6px;
-      padding: 0.3rem 0.6rem;
-      min-width: 2.4rem;
-      display: inline-grid;
-      place-items: center;
-    }
-    button[aria-pressed='true'] {
-      background: #2f6fb3;
-    }
-    button:focus-visible,
-    select:focus-visible,
-    input:focus-visible {
-      outline: 2px solid #4fb3ff;
-      outline-offset: 2px;
-    }
-    input[type='range'] {
-      flex: 1 1 12rem;
-      min-width: 8rem;
-    }
-    .time {
-      font-variant-numeric: tabular-nums;
-      white-space: nowrap;
-    }
-  `;
+  static override styles = [
+    controlStyles,
+    css`
+      :host {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.4rem 0.6rem;
+      }
+      button {
+        min-width: 2.4rem;
+        display: inline-grid;
+        place-items: center;
+      }
+      input[type='range'] {
+        flex: 1 1 12rem;
+        min-width: 8rem;
+      }
+      .time {
+        font-variant-numeric: tabular-nums;
+        white-space: nowrap;
+      }
+    `,
+  ];
 
   @property({ attribute: false }) client: PlayerClient | null = null;
   @property({ attribute: false }) state: PlayerState | null = null;

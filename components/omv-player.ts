@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
+import { controlStyles } from './shared-styles';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { PlayerClient } from '../src/app/player-client';
 import { describeOpenError } from '../src/app/open-errors';
@@ -24,65 +25,57 @@ export interface RepairedCopy {
  */
 @customElement('omv-player')
 export class OmvPlayer extends LitElement {
-  static override styles = css`
-    :host {
-      display: grid;
-      gap: 0.6rem;
-    }
-    .stage {
-      position: relative;
-      height: min(62vh, 40rem);
-      min-height: 12rem;
-      background: #000;
-      border-radius: 8px;
-      overflow: auto;
-      display: grid;
-      place-items: center;
-    }
-    .stage:focus-visible {
-      outline: 2px solid #4fb3ff;
-    }
-    .stage:fullscreen {
-      height: 100vh;
-    }
-    canvas {
-      display: block;
-    }
-    canvas.zoomed {
-      image-rendering: pixelated;
-    }
-    .empty,
-    .problem {
-      position: absolute;
-      inset: 0;
-      display: grid;
-      place-items: center;
-      padding: 1rem;
-      text-align: center;
-      color: #9fb0c8;
-    }
-    .problem {
-      color: #ff8389;
-    }
-    .banner {
-      background: #3b2a12;
-      border: 1px solid #8a5a1a;
-      border-radius: 8px;
-      padding: 0.5rem 0.8rem;
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.6rem;
-      align-items: center;
-    }
-    button {
-      font: inherit;
-      color: inherit;
-      background: #253043;
-      border: 1px solid #3a4a63;
-      border-radius: 6px;
-      padding: 0.3rem 0.7rem;
-    }
-  `;
+  static override styles = [
+    controlStyles,
+    css`
+      :host {
+        display: grid;
+        gap: 0.6rem;
+      }
+      .stage {
+        position: relative;
+        height: min(62vh, 40rem);
+        min-height: 12rem;
+        background: #000;
+        border-radius: 8px;
+        overflow: auto;
+        display: grid;
+        place-items: center;
+      }
+      .stage:fullscreen {
+        height: 100vh;
+      }
+      canvas {
+        display: block;
+      }
+      canvas.zoomed {
+        image-rendering: pixelated;
+      }
+      .empty,
+      .problem {
+        position: absolute;
+        inset: 0;
+        display: grid;
+        place-items: center;
+        padding: 1rem;
+        text-align: center;
+        color: #9fb0c8;
+      }
+      .problem {
+        color: #ff8389;
+      }
+      .banner {
+        background: #3b2a12;
+        border: 1px solid #8a5a1a;
+        border-radius: 8px;
+        padding: 0.5rem 0.8rem;
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.6rem;
+        align-items: center;
+      }
+    `,
+  ];
 
   /** Builds the worker-side player for a canvas (a service from the composition root). */
   @property({ attribute: false }) createClient: ((canvas: HTMLCanvasElement) => PlayerClient) | null = null;
@@ -152,6 +145,12 @@ export class OmvPlayer extends LitElement {
       this.problem = describeOpenError(sourceName(source), e);
       return null;
     }
+  }
+
+  /** Shows a one-line problem on the stage (for failures before a recording reaches the player). */
+  async showProblem(message: string): Promise<void> {
+    this.problem = message;
+    await this.updateComplete;
   }
 
   override render() {
