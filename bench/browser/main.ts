@@ -35,7 +35,7 @@ async function firstFrame(name: string): Promise<Timing> {
 
 /** Plays a stream with pacing off and reads the worker's own report of shown frames. */
 async function fps(kind: FpsKind): Promise<FpsResult> {
-  const { bytes, drawOnlyFps } = await makeFpsStream(kind);
+  const { bytes, decodeOnlyFps } = await makeFpsStream(kind);
   const player = newPlayer();
   await player.open({ kind: 'bytes', bytes: bytes.buffer as ArrayBuffer, name: `${kind}.bin` });
   player.setPacing(false);
@@ -50,7 +50,7 @@ async function fps(kind: FpsKind): Promise<FpsResult> {
   const { shown } = await player.report();
   player.dispose();
   const span = (shown.at(-1)?.at ?? 0) - (shown[0]?.at ?? 0);
-  return { frames: shown.length, fps: ((shown.length - 1) / span) * 1000, drawOnlyFps };
+  return { frames: shown.length, fps: ((shown.length - 1) / span) * 1000, decodeOnlyFps };
 }
 
 declare global {

@@ -28,6 +28,6 @@ export type BenchReply =
 export interface FpsResult {
   frames: number;
   fps: number;
-  /** Baseline: the same frames' pixels put on a canvas with no read or decode. */
-  drawOnlyFps: number;
+  /** Baseline: the same frames through the same decoder, with no read, scheduling or drawing. */
+  decodeOnlyFps: number;
 }
