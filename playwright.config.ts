@@ -57,7 +57,8 @@ export default defineConfig({
     {
       name: 'headerless',
       use: { baseURL: 'http://localhost:4174/' },
-      testMatch: /(^|\/)headerless\.spec\.ts$/,
+      // The isolation journey, and the player's pixel and pacing checks on a plain static host.
+      testMatch: /(^|\/)(headerless|player)\.spec\.ts$/,
     },
   ],
 });

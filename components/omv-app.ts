@@ -10,6 +10,8 @@ import type { OmvLibrary } from './omv-library';
 import type { OmvPlayer, RepairedCopy } from './omv-player';
 import './omv-player';
 import './omv-library';
+import './omv-install-button';
+import './omv-toasts';
 
 /**
  * The application shell: opening recordings (picker, drag and drop, the sample), the player, and what
@@ -129,6 +131,7 @@ export class OmvApp extends LitElement {
         <div class="actions">
           <button class="primary" @click=${this.onOpenClick} ?disabled=${this.opening}>Open file</button>
           <button @click=${this.onSample} ?disabled=${this.opening}>Try a sample</button>
+          <omv-install-button .pwa=${this.services?.pwa}></omv-install-button>
         </div>
         <input type="file" accept=".bin,application/x-openmv-imageio" aria-hidden="true" tabindex="-1" />
       </header>
@@ -140,6 +143,7 @@ export class OmvApp extends LitElement {
       ></omv-player>
       <omv-library .repository=${this.services?.library} @library-play=${this.onLibraryPlay}></omv-library>
       ${this.dragging ? html`<div class="drop" aria-hidden="true">Drop a recording to play it</div>` : nothing}
+      <omv-toasts .pwa=${this.services?.pwa}></omv-toasts>
       <details>
         <summary>About this browser</summary>
         ${this.check ? this.renderCheck(this.check) : html`<p role="status">Checking…</p>`}

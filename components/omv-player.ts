@@ -110,7 +110,7 @@ export class OmvPlayer extends LitElement {
           ? this.client?.seek((this.summary?.count ?? 1) - 1)
           : this.client?.seekTime(f * (this.summary?.spanMs ?? 0)),
       changeSpeed: (dir) => {
-        const i = SPEEDS.indexOf((this.playerState?.speed ?? 1) as (typeof SPEEDS)[number]);
+        const i = SPEEDS.indexOf((this.client?.speed ?? 1) as (typeof SPEEDS)[number]);
         const next = SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, (i < 0 ? 3 : i) + dir))];
         if (next !== undefined) this.client?.setSpeed(next);
       },

@@ -10,6 +10,18 @@ export async function withoutFsAccessPicker(page: Page): Promise<void> {
   });
 }
 
+/**
+ * Loads the app and waits until it is cross-origin isolated: at once where the host sends COOP/COEP,
+ * after the service worker's single reload on a header-less host.
+ */
+export async function gotoApp(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect
+    .poll(() => page.evaluate(() => crossOriginIsolated).catch(() => false), { timeout: 30_000 })
+    .toBe(true);
+  await expect(page.getByRole('button', { name: 'Open file' })).toBeEnabled();
+}
+
 /** Opens `bytes` as a file named `name` through "Open file" and the file chooser. */
 export async function openThroughChooser(page: Page, name: string, bytes: Uint8Array): Promise<void> {
   const chooser = page.waitForEvent('filechooser');

@@ -4,6 +4,7 @@ import { toRgba } from '../src/format/pixels/index';
 import { damaged, knownIntervals, mixed, notAStream, perFormat } from './fixtures/streams';
 import {
   expectFrame,
+  gotoApp,
   openThroughChooser,
   platformDecode,
   schedulerReport,
@@ -13,7 +14,7 @@ import {
 
 test.beforeEach(async ({ page }) => {
   await withoutFsAccessPicker(page);
-  await page.goto('/');
+  await gotoApp(page);
 });
 
 for (const version of [10, 11, 20, 21] as const) {
@@ -108,7 +109,7 @@ test('keys step, seek and change speed like a video player', async ({ page }) =>
 test('a damaged file plays its complete frames and offers a repaired copy', async ({ page }) => {
   const fixture = damaged();
   await openThroughChooser(page, fixture.name, fixture.bytes);
-  const banner = page.getByRole('alert').filter({ hasText: 'Damaged from frame' });
+  const banner = page.locator('omv-player').getByRole('alert').filter({ hasText: 'Damaged from frame' });
   await expect(banner).toContainText(`Damaged from frame ${fixture.expectedFrames + 1}`);
   await page.keyboard.press('End');
   await expectFrame(page, fixture.expectedFrames - 1, fixture.expectedFrames);
@@ -126,7 +127,7 @@ test('a damaged file plays its complete frames and offers a repaired copy', asyn
 test('a file that is not a stream gets a one-line explanation', async ({ page }) => {
   const fixture = notAStream();
   await openThroughChooser(page, fixture.name, fixture.bytes);
-  await expect(page.getByRole('alert')).toHaveText(
+  await expect(page.locator('omv-player').getByRole('alert')).toHaveText(
     `"${fixture.name}" is not an OpenMV ImageIO stream: it does not start with "OMV IMG STR".`,
   );
 });

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { knownIntervals } from './fixtures/streams';
 
 // Component tests for omv-install-button and omv-toasts, run on the dev server, where any module can
 // be imported into the page. They drive the same PwaController instance main.ts started.
@@ -114,4 +115,27 @@ test('toasts: offline-ready, update with a guarded Reload, dismiss, and app noti
   expect(await page.evaluate(() => (window as unknown as E2eWindow).e2e.repair)).toBe(true);
   await alert.getByRole('button', { name: 'Dismiss' }).click();
   await expect(alert.locator('.toast')).toHaveCount(0);
+});
+
+test('a recording shared before the app is ready is kept and plays once it is', async ({ page }) => {
+  const fixture = knownIntervals();
+  await page.goto('/');
+  // Park a share as the service worker would (the dev server runs none), then open the app with it.
+  await page.evaluate(async (bytes) => {
+    const cache = await caches.open('omv-share-inbox');
+    await cache.put(
+      '/share-inbox/e2e/0',
+      new Response(new Uint8Array(bytes), {
+        headers: { 'Content-Type': 'application/x-openmv-imageio', 'X-Omv-File-Name': 'early%20bird.bin' },
+      }),
+    );
+  }, Array.from(fixture.bytes));
+  await page.goto('/?share-target=1');
+  // startPwa() reads the inbox before main.ts listens (it awaits the library first): the file waits for it.
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator('omv-app .current')).toContainText('Playing: early bird.bin');
+  await expect(page.locator('omv-frame-info [data-field=frame]')).toHaveText(`1 / ${fixture.frames.length}`);
+  expect(await page.evaluate(async () => (await (await caches.open('omv-share-inbox')).keys()).length)).toBe(
+    0,
+  );
 });

@@ -7,6 +7,7 @@
  * Without an argument it does both (the screenshots need a fresh `npm run build`). Icons come from
  * public/icon.svg; screenshots from the built app served by `vite preview` on a spare port.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +84,12 @@ async function makeScreenshots(browser: Browser): Promise<void> {
       const page = await context.newPage();
       await page.goto(base);
       await page.locator('omv-app #self-check').waitFor({ state: 'attached' });
+      if (existsSync(join(root, 'dist', 'sample.bin'))) {
+        // Show a recording rather than an empty stage.
+        await page.getByRole('button', { name: 'Try a sample' }).click();
+        await page.getByText('Open a recording (.bin) or try the sample.').waitFor({ state: 'hidden' });
+        await page.waitForTimeout(1500);
+      }
       await page.evaluate(() => document.fonts.ready);
       await page.screenshot({ path: join(dir, shot.file), type: 'png' });
       await context.close();

@@ -26,17 +26,32 @@ declare global {
 }
 
 const subscribers = new Set<(files: File[]) => void>();
+/** Files that arrived while nobody listened; the first subscriber gets them. */
+let pending: File[] = [];
 let started = false;
 
 /**
  * Delivers files the app was opened with: OS "open with" (manifest `file_handlers`, through
  * `launchQueue`) and files shared to the installed app (`share_target`, parked in Cache Storage by the
  * service worker, which redirects to `/?share-target=1`). Each delivery also fires the window event
- * `omv-files-launched`. Deliveries are asynchronous; the sources are read once per page, on the first
- * call, and later calls only add a callback.
+ * `omv-files-launched`. Deliveries are asynchronous. Files that arrived before the first subscriber
+ * (see {@link captureLaunchedFiles}) are handed to it at once; later subscribers get later files only.
  */
 export function listenForLaunchedFiles(onFiles: (files: File[]) => void): void {
   subscribers.add(onFiles);
+  captureLaunchedFiles();
+  if (pending.length > 0) {
+    const files = pending;
+    pending = [];
+    queueMicrotask(() => onFiles(files));
+  }
+}
+
+/**
+ * Starts reading the launch sources (once per page) without a subscriber yet, so nothing is lost while
+ * the app is still starting: `launchQueue` needs its consumer early, and the share inbox is read once.
+ */
+export function captureLaunchedFiles(): void {
   if (started) return;
   started = true;
   const queue = (window as Window & { launchQueue?: LaunchQueue }).launchQueue;
@@ -58,6 +73,7 @@ export function listenForLaunchedFiles(onFiles: (files: File[]) => void): void {
 
 function deliver(source: LaunchSource, files: File[]): void {
   if (files.length === 0) return;
+  if (subscribers.size === 0) pending = [...pending, ...files];
   for (const onFiles of subscribers) onFiles(files);
   const detail: FilesLaunchedDetail = { source, names: files.map((f) => f.name), files };
   window.dispatchEvent(new CustomEvent('omv-files-launched', { detail }));

@@ -33,6 +33,8 @@ export class PlayerClient extends EventTarget {
   private nextId = 1;
   state: PlayerState | null = null;
   summary: StreamSummary | null = null;
+  /** The speed last asked for: the worker's state lags by a message, so quick steps start from here. */
+  speed = 1;
 
   constructor(canvas: HTMLCanvasElement) {
     super();
@@ -68,6 +70,7 @@ export class PlayerClient extends EventTarget {
     this.send({ type: 'step', delta });
   }
   setSpeed(value: number): void {
+    this.speed = value;
     this.send({ type: 'speed', value });
   }
   setLoop(value: boolean): void {

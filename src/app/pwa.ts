@@ -1,7 +1,7 @@
 /// <reference types="vite-plugin-pwa/vanillajs" />
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { registerSW } from 'virtual:pwa-register';
-import { listenForLaunchedFiles } from './launch';
+import { captureLaunchedFiles, listenForLaunchedFiles } from './launch';
 
 /** Outcome of {@link PwaController.applyUpdate}. */
 export type UpdateResult = { applied: true } | { applied: false; reason: string };
@@ -116,8 +116,16 @@ export class PwaController extends EventTarget {
     const reason = this.reloadBlockedBy();
     if (reason) return { applied: false, reason };
     this.reloadRequested = true;
-    if (this.updateActive || !this.activateUpdate) location.reload();
-    else await this.activateUpdate();
+    if (this.updateActive || !this.activateUpdate) {
+      location.reload();
+      return { applied: true };
+    }
+    // workbox-window reports the switch (onNeedReload) only to pages that were controlled when they
+    // registered; a first-visit tab learns of it from controllerchange alone.
+    navigator.serviceWorker?.addEventListener('controllerchange', () => this.reloadIfAllowed(), {
+      once: true,
+    });
+    await this.activateUpdate();
     return { applied: true };
   }
 
@@ -150,12 +158,18 @@ export class PwaController extends EventTarget {
   notifyUpdateActivated(): void {
     this.updateActive = true;
     this._updateAvailable = true;
-    if (this.reloadRequested && !this.reloadBlockedBy()) {
-      location.reload();
-      return;
-    }
+    if (this.reloadRequested) this.reloadIfAllowed();
+    else this.emit('update-available');
+  }
+
+  /** Finishes a user-requested update, unless the app started something since that a reload would lose. */
+  private reloadIfAllowed(): void {
+    if (!this.reloadRequested) return;
     this.reloadRequested = false;
-    this.emit('update-available');
+    // Called after the switch: from now on a plain reload is the whole update.
+    this.updateActive = true;
+    if (this.reloadBlockedBy()) this.emit('update-available');
+    else location.reload();
   }
 
   /** @internal Wires `beforeinstallprompt` and `appinstalled` of `win`. */
@@ -187,9 +201,12 @@ declare global {
   }
 }
 
-/** Options of {@link startPwa}. */
+/** Options of {@link startPwa} (read on the first call only). */
 export interface StartPwaOptions {
-  /** Files the app was opened with or shared to it (see `listenForLaunchedFiles`). */
+  /**
+   * Files the app was opened with or shared to it. Or leave it out and call `listenForLaunchedFiles`
+   * later: files arriving before that are kept for it.
+   */
   onLaunchedFiles?: (files: File[]) => void;
 }
 
@@ -204,12 +221,18 @@ export function startPwa(options: StartPwaOptions = {}): PwaController {
   const pwa = new PwaController();
   controller = pwa;
   pwa.watchInstall(window);
-  listenForLaunchedFiles((files) => options.onLaunchedFiles?.(files));
+  if (options.onLaunchedFiles) listenForLaunchedFiles(options.onLaunchedFiles);
+  else captureLaunchedFiles();
   if (import.meta.env.PROD && 'serviceWorker' in navigator) {
     reloadOnceForIsolation(pwa);
     const update = registerSW({
       onOfflineReady: () => pwa.notifyOfflineReady(),
-      onNeedRefresh: () => pwa.notifyUpdateAvailable(() => update(true)),
+      onNeedRefresh: () =>
+        pwa.notifyUpdateAvailable(async () => {
+          // Already let in by another tab: this page is controlled by it, a reload is all that is left.
+          if (!(await navigator.serviceWorker.getRegistration())?.waiting) location.reload();
+          else await update(true);
+        }),
       onNeedReload: () => pwa.notifyUpdateActivated(),
       onRegisterError: (e: unknown) => console.warn('Service worker registration failed', e),
     });

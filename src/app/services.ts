@@ -1,4 +1,5 @@
 import type { PlayerClient } from './player-client';
+import type { PwaController } from './pwa';
 import type { RecordingsRepository } from '../storage/recordings';
 import type { SelfCheckResult } from './self-check';
 
@@ -8,4 +9,6 @@ export interface AppServices {
   createPlayer(canvas: HTMLCanvasElement): PlayerClient;
   /** The recordings library; absent when this browser's storage could not be opened. */
   library?: RecordingsRepository;
+  /** Service worker, install prompt and update state. */
+  pwa: PwaController;
 }
