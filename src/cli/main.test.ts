@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -95,11 +96,13 @@ describe('main (in-process)', () => {
  * The real command line, as a user runs it. npm's own config warnings would land on the child's stderr,
  * so npm's log level is set to errors only: what remains on stderr is ours alone.
  */
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
 function cli(args: string[], shell?: string): { status: number | null; stdout: string; stderr: string } {
   const env = { ...process.env, npm_config_loglevel: 'error' };
   const r = shell
-    ? spawnSync('bash', ['-c', shell], { cwd: '/work/main', env, encoding: 'utf8' })
-    : spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: '/work/main', env, encoding: 'utf8' });
+    ? spawnSync('bash', ['-c', shell], { cwd: repoRoot, env, encoding: 'utf8' })
+    : spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot, env, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
