@@ -149,3 +149,39 @@ test('sizes and formats changing mid-stream stay letterboxed in a stable stage',
     await page.keyboard.press('.');
   }
 });
+
+test('a recording dropped anywhere on the window plays', async ({ page }) => {
+  const fixture = knownIntervals();
+  await page.evaluate(
+    ({ bytes, name }) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], name));
+      document.body.dispatchEvent(
+        new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }),
+      );
+      document.body.dispatchEvent(
+        new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }),
+      );
+    },
+    { bytes: Array.from(fixture.bytes), name: 'dropped.bin' },
+  );
+  await expect(page.locator('omv-app .current')).toContainText('Playing: dropped.bin');
+  await expectFrame(page, 0, fixture.frames.length);
+});
+
+test('loop plays the last frame, then the first again', async ({ page }) => {
+  const fixture = knownIntervals();
+  await openThroughChooser(page, fixture.name, fixture.bytes);
+  const loop = page.getByRole('button', { name: 'Loop' });
+  await loop.click();
+  await expect(loop).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('End');
+  await expectFrame(page, fixture.frames.length - 1, fixture.frames.length);
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect
+    .poll(async () => (await schedulerReport(page)).shown.map((s) => s.index).slice(0, 2), {
+      timeout: 30_000,
+    })
+    .toEqual([0, 1]);
+  await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
+});
