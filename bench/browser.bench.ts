@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { findChromium, NO_CHROMIUM_FIX } from '../scripts/chromium-path';
 import type { FpsKind } from './browser/fps-streams';
+import type { GifBenchRow } from './browser/gif-bench';
 import type { BenchReply, BenchRequest, FpsResult } from './browser/protocol';
 import { report, type Suite, type Timing } from './harness';
 
@@ -43,6 +44,7 @@ export const suite: Suite = {
           run(r: BenchRequest): Promise<BenchReply>;
           firstFrame(name: string): Promise<Timing>;
           fps(kind: FpsKind): Promise<FpsResult>;
+          gif(bmp: number[]): Promise<GifBenchRow[]>;
         };
       };
       const run = (req: BenchRequest) =>
@@ -98,6 +100,25 @@ export const suite: Suite = {
         console.log(
           `player: ${label} at ${r.fps.toFixed(1)} fps over ${r.frames} frames, pacing off  vs  decoding the same frames alone (same decoder, no read, scheduling or drawing): ${r.decodeOnlyFps.toFixed(1)} fps  ratio ${(r.fps / r.decodeOnlyFps).toFixed(3)}${target}`,
         );
+      }
+
+      // GIF encoding in the browser: ours (worker pool and main thread) against gif.js, same clip.
+      const faces = new URL('../../shared/data/openmv-test-images/faces.bmp', import.meta.url);
+      if (!existsSync(faces))
+        console.log('gif (browser): skipped, ../shared/data/openmv-test-images/faces.bmp not found');
+      else {
+        const bmp = Array.from(readFileSync(faces));
+        const rows = await page.evaluate((b) => (window as unknown as BenchWindow).omvBench.gif(b), bmp);
+        const [base, ...ours] = rows;
+        for (const row of base ? ours : []) {
+          report({
+            name: `gif (browser, 100 frames 320x240): ${row.name}`,
+            value: row.timing,
+            baselineName: base!.name,
+            baseline: base!.timing,
+            note: `${row.bytesPerFrame} vs ${base!.bytesPerFrame} bytes/frame, PSNR ${row.psnr.toFixed(2)} vs ${base!.psnr.toFixed(2)} dB`,
+          });
+        }
       }
     } finally {
       await browser.close();

@@ -2,6 +2,7 @@ import { PlayerClient } from '../../src/app/player-client';
 import type { PlayerState } from '../../src/workers/player.protocol';
 import { time, type Timing } from '../harness';
 import { makeFpsStream, type FpsKind } from './fps-streams';
+import { gifBench } from './gif-bench';
 import type { BenchReply, BenchRequest, FpsResult } from './protocol';
 
 /** Runs one request in a fresh module worker and resolves with its reply. */
@@ -55,7 +56,7 @@ async function fps(kind: FpsKind): Promise<FpsResult> {
 
 declare global {
   interface Window {
-    omvBench: { run: typeof run; firstFrame: typeof firstFrame; fps: typeof fps };
+    omvBench: { run: typeof run; firstFrame: typeof firstFrame; fps: typeof fps; gif: typeof gifBench };
   }
 }
-window.omvBench = { run, firstFrame, fps };
+window.omvBench = { run, firstFrame, fps, gif: gifBench };

@@ -66,10 +66,10 @@ function sameFile(a: string, b: string): boolean {
 }
 
 /**
- * Calls `fill(tmp)` to write a temporary file beside `out`, then renames it onto `out` (atomic on one
- * file system). On any failure the temporary file is removed and `out` is left as it was.
+ * Checks that `out` can be written (its folder exists, it is not a folder) and names a temporary file
+ * beside it, on the same file system so the final rename is atomic.
  */
-export function writeViaTemp<T>(out: string, fill: (tmp: string) => T): T {
+function tempBeside(out: string): string {
   const dir = dirname(out);
   let isDir: boolean;
   try {
@@ -88,17 +88,49 @@ export function writeViaTemp<T>(out: string, fill: (tmp: string) => T): T {
     dirOk = false;
   }
   if (!dirOk) throw new CliError(`cannot write '${out}': no such directory '${dir}'`);
-  const tmp = join(dir, `.${basename(out)}.${process.pid}-${Date.now().toString(36)}.tmp`);
+  return join(dir, `.${basename(out)}.${process.pid}-${Date.now().toString(36)}.tmp`);
+}
+
+function discard(tmp: string): void {
+  try {
+    unlinkSync(tmp);
+  } catch {
+    // Never created, or already gone: nothing to clean up.
+  }
+}
+
+/**
+ * Calls `fill(tmp)` to write a temporary file beside `out`, then renames it onto `out` (atomic on one
+ * file system). On any failure the temporary file is removed and `out` is left as it was.
+ */
+export function writeViaTemp<T>(out: string, fill: (tmp: string) => T): T {
+  const tmp = tempBeside(out);
   try {
     const result = onFile('write', out, () => fill(tmp));
     onFile('write', out, () => renameSync(tmp, out));
     return result;
   } catch (err) {
+    discard(tmp);
+    throw err;
+  }
+}
+
+/** `writeViaTemp` for work that awaits: the rename happens only once `fill` has finished. */
+export async function writeViaTempAsync<T>(out: string, fill: (tmp: string) => Promise<T>): Promise<T> {
+  const tmp = tempBeside(out);
+  try {
+    let result: T;
     try {
-      unlinkSync(tmp);
-    } catch {
-      // Never created, or already gone: nothing to clean up.
+      result = await fill(tmp);
+    } catch (err) {
+      // A full disk or a lost folder names the user's file, never our temporary one.
+      if (isSystemError(err)) throw new CliError(`cannot write '${out}': ${describeSystemError(err)}`);
+      throw err;
     }
+    onFile('write', out, () => renameSync(tmp, out));
+    return result;
+  } catch (err) {
+    discard(tmp);
     throw err;
   }
 }

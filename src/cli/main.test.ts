@@ -44,6 +44,15 @@ describe('main (in-process)', () => {
       [['extract', v20, '--json', '0', 'x'], "omv-recorder: extract: unknown option '--json'"],
       [['extract', v20, 'one', 'x'], 'omv-recorder: extract: <index> must be an integer'],
       [['repair', v20], 'omv-recorder: repair: expected 2 arguments, got 1'],
+      [['export', v20, 'x.avi', '--quality'], 'omv-recorder: --quality needs a value'],
+      [
+        ['export', v20, 'x.avi', '--quality', 'high'],
+        "omv-recorder: export: --quality takes an integer, not 'high'",
+      ],
+      [['export', v20, 'x.avi', '--frame', '2'], 'omv-recorder: export: --frame applies to still images'],
+      [['export', v20, 'x.mp4'], "omv-recorder: export: cannot export to '.mp4'"],
+      [['info', v20, '--from', '1'], "omv-recorder: info: unknown option '--from'"],
+      [['import', 'only.bin'], 'omv-recorder: import: expected at least 2 arguments, got 1'],
     ];
     for (const [argv, start] of cases) {
       const r = await run(...argv);
@@ -52,6 +61,13 @@ describe('main (in-process)', () => {
       expect(r.stderr).toHaveLength(1);
       expect(r.stderr[0]).toMatch(new RegExp(`^${start.replace(/[[\]().*+?]/g, '\\$&')}`));
     }
+  });
+
+  it('reads valued options in both spellings: --from 1 and --to=2', async () => {
+    const out = join(dir, 'trim.bin');
+    const r = await run('export', v20, out, '--from', '1', '--to=2');
+    expect(r).toMatchObject({ code: 0, stderr: [] });
+    expect(r.stdout).toContain('wrote 2 frames');
   });
 
   it('maps errors to exit 1 with the command in the line', async () => {

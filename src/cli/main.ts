@@ -1,6 +1,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decode, extract, info, repairFile, type Output } from './commands';
+import { exportFile, type Progress } from './export';
+import { importFiles } from './import';
 import { CliError, OutputClosed, UsageError, errorLine, isSystemError } from './errors';
 
 /**
@@ -24,11 +26,25 @@ Commands:
                                     write frame <index> as raw RGBA, width*height*4 bytes
                                     (uncompressed formats; use extract for JPEG and PNG frames)
   repair <in.bin> <out.bin>         write a clean copy holding every complete frame
+  export <in.bin> <out.{avi,gif,bin,bmp,pgm,ppm,jpg,png}> [--from N] [--to N] [--frame N]
+         [--quality Q] [--scale W] [--fps F] [--no-loop] [--roi x,y,w,h]
+                                    a clip (Motion-JPEG AVI, animated GIF, trimmed stream) or one
+                                    frame as a still image, chosen by the output's extension
+  import <in.{avi,gif,bmp,pgm,ppm,jpg,png}>... <out.bin> [--fps F]
+                                    a V2.0 stream from AVI or GIF clips and still images
 
 Options:
   --json          info: print one JSON object instead of the table
   --swap-rgb565   decode: swap the two bytes of each RGB565 pixel, for V1.0 files
                   written by firmware 3.7.0 to 3.9.1 (little-endian despite the label)
+  --from N, --to N  export: first and last frame of the clip (inclusive; negative from the end)
+  --frame N       export: the frame a still image is made of (default 0)
+  --quality Q     export: JPEG quality 1-100 (default 50 for .jpg, 90 for .avi; JPEG frames are copied)
+  --scale W       export: clip width in pixels, height by the first frame's aspect (.avi, .gif)
+  --fps F         export, import: a constant frame rate instead of the recorded timing
+                  (import: for stills, default 10)
+  --no-loop       export: a GIF that plays once
+  --roi x,y,w,h   export: a region of the frame (.bmp, .pgm, .ppm, as Image.save on the camera)
   -h, --help      print this help
 
 <index> counts from 0; a negative index counts from the end (-1 is the last frame).
@@ -40,6 +56,38 @@ export interface MainIo {
   stdout: Output;
   /** Receives one line, without its newline. */
   stderr(line: string): void;
+  /** Progress of long jobs; optional (tests leave it out). */
+  progress?: Progress;
+}
+
+/** Jobs shorter than this many frames print no progress. */
+const PROGRESS_MIN_FRAMES = 200;
+
+/**
+ * Progress on stderr: on a terminal, one line rewritten in place and cleared at the end; otherwise a
+ * line at every 10 %, so logs stay short.
+ */
+export function stderrProgress(stream: NodeJS.WriteStream): Progress {
+  let lastDecile = -1;
+  return (done, total) => {
+    if (total < PROGRESS_MIN_FRAMES) return;
+    const pct = Math.floor((done / total) * 100);
+    if (stream.isTTY) {
+      stream.write(done >= total ? '\r\x1b[K' : `\r${done}/${total} frames (${pct} %)`);
+      return;
+    }
+    const decile = Math.floor(pct / 10);
+    if (decile === lastDecile) return;
+    lastDecile = decile;
+    stream.write(`${done}/${total} frames (${pct} %)\n`);
+  };
+}
+
+/** What a command gets besides its positionals and flags. */
+interface RunContext {
+  /** Options with values (`--from 3`), by name. */
+  options: ReadonlyMap<string, string>;
+  progress: Progress;
 }
 
 interface Command {
@@ -47,7 +95,46 @@ interface Command {
   args: readonly string[];
   /** Flags the command accepts. */
   flags: readonly string[];
-  run(positionals: readonly string[], flags: ReadonlySet<string>, out: Output): Promise<void>;
+  /** Options with a value the command accepts. */
+  options?: readonly string[];
+  /** The first positional may repeat (at least once): `import <in>... <out>`. */
+  variadic?: boolean;
+  run(
+    positionals: readonly string[],
+    flags: ReadonlySet<string>,
+    out: Output,
+    ctx: RunContext,
+  ): Promise<void>;
+}
+
+/** Every option that takes a value, so `--from 3` is read as one option, not a flag and a word. */
+const VALUE_OPTIONS = new Set(['--from', '--to', '--frame', '--quality', '--scale', '--fps', '--roi']);
+
+function intOption(ctx: RunContext, name: string): number | undefined {
+  const text = ctx.options.get(name);
+  if (text === undefined) return undefined;
+  if (!/^-?\d+$/.test(text)) throw new UsageError(`${name} takes an integer, not '${text}'`);
+  return Number(text);
+}
+
+function numberOption(ctx: RunContext, name: string): number | undefined {
+  const text = ctx.options.get(name);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n))
+    throw new UsageError(`${name} takes a number, not '${text}'`);
+  return n;
+}
+
+function roiOption(ctx: RunContext): [number, number, number, number] | undefined {
+  const text = ctx.options.get('--roi');
+  if (text === undefined) return undefined;
+  const parts = text.split(',');
+  if (parts.length !== 4 || parts.some((p) => !/^-?\d+$/.test(p.trim()))) {
+    throw new UsageError(`--roi takes four integers x,y,w,h, not '${text}'`);
+  }
+  const [x, y, w, h] = parts.map(Number) as [number, number, number, number];
+  return [x, y, w, h];
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -81,28 +168,68 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     flags: [],
     run: ([input, output], _flags, out) => repairFile({ input: input ?? '', output: output ?? '' }, out),
   },
+  export: {
+    args: ['<in.bin>', '<out>'],
+    flags: ['--no-loop'],
+    options: ['--from', '--to', '--frame', '--quality', '--scale', '--fps', '--roi'],
+    run: ([input, output], flags, out, ctx) =>
+      exportFile(
+        {
+          input: input ?? '',
+          output: output ?? '',
+          from: intOption(ctx, '--from'),
+          to: intOption(ctx, '--to'),
+          frame: intOption(ctx, '--frame'),
+          quality: intOption(ctx, '--quality'),
+          scale: intOption(ctx, '--scale'),
+          fps: numberOption(ctx, '--fps'),
+          loop: !flags.has('--no-loop'),
+          roi: roiOption(ctx),
+        },
+        out,
+        ctx.progress,
+      ),
+  },
+  import: {
+    args: ['<in>', '<out.bin>'],
+    variadic: true,
+    flags: [],
+    options: ['--fps'],
+    run: (words, _flags, out, ctx) =>
+      importFiles(
+        { inputs: words.slice(0, -1), output: words.at(-1) ?? '', fps: numberOption(ctx, '--fps') },
+        out,
+        ctx.progress,
+      ),
+  },
 };
 
-/** argv split into words and flags. `--` ends the flags; `-1` is a (negative) index, not a flag. */
+/** argv split into words, flags and valued options. `--` ends the options; `-1` is a (negative) index. */
 interface ParsedArgs {
   words: string[];
   flags: Set<string>;
+  options: Map<string, string>;
   help: boolean;
 }
 
 function splitArgs(argv: readonly string[]): ParsedArgs {
-  const parsed: ParsedArgs = { words: [], flags: new Set(), help: false };
+  const parsed: ParsedArgs = { words: [], flags: new Set(), options: new Map(), help: false };
   let onlyWords = false;
-  for (const arg of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
     if (onlyWords || arg === '-' || !arg.startsWith('-') || /^-\d+$/.test(arg)) parsed.words.push(arg);
     else if (arg === '--') onlyWords = true;
     else if (arg === '-h' || arg === '--help') parsed.help = true;
-    else parsed.flags.add(arg);
+    else if (VALUE_OPTIONS.has(name)) {
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new UsageError(`${name} needs a value`);
+      parsed.options.set(name, value);
+    } else parsed.flags.add(arg);
   }
   return parsed;
 }
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** An index argument: an integer, negative from the end. Its range is checked against the file later. */
 export function parseIndex(text: string): number {
@@ -118,7 +245,14 @@ export function parseIndex(text: string): number {
  * rejects: every failure becomes one line on `io.stderr`, prefixed `omv-recorder: <command>:`.
  */
 export async function main(argv: readonly string[], io: MainIo): Promise<number> {
-  const { words, flags, help } = splitArgs(argv);
+  let parsed: ParsedArgs;
+  try {
+    parsed = splitArgs(argv);
+  } catch (err) {
+    io.stderr(`${PROGRAM}: ${errorLine(err)}`);
+    return 2;
+  }
+  const { words, flags, options, help } = parsed;
   const name = words[0];
   const command = name === undefined ? undefined : COMMANDS[name];
   const prefix = command ? `${PROGRAM}: ${name}: ` : `${PROGRAM}: `;
@@ -129,18 +263,29 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
     }
     if (!command)
       throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
-    const synopsis = [name, ...command.args, ...command.flags.map((f) => `[${f}]`)].join(' ');
+    const synopsis = [
+      name,
+      ...command.args.map((a, i) => (command.variadic && i === 0 ? `${a}...` : a)),
+      ...command.flags.map((f) => `[${f}]`),
+      ...(command.options ?? []).map((o) => `[${o} ...]`),
+    ].join(' ');
     for (const flag of flags) {
       if (!command.flags.includes(flag))
         throw new UsageError(`unknown option '${flag}' (usage: ${synopsis})`);
     }
-    const positionals = words.slice(1);
-    if (positionals.length !== command.args.length) {
-      throw new UsageError(
-        `expected ${plural(command.args.length, 'argument')}, got ${positionals.length} (usage: ${synopsis})`,
-      );
+    for (const option of options.keys()) {
+      if (!command.options?.includes(option))
+        throw new UsageError(`unknown option '${option}' (usage: ${synopsis})`);
     }
-    await command.run(positionals, flags, io.stdout);
+    const positionals = words.slice(1);
+    const enough = command.variadic
+      ? positionals.length >= command.args.length
+      : positionals.length === command.args.length;
+    if (!enough) {
+      const wanted = `${command.variadic ? 'at least ' : ''}${command.args.length} argument${command.args.length === 1 ? '' : 's'}`;
+      throw new UsageError(`expected ${wanted}, got ${positionals.length} (usage: ${synopsis})`);
+    }
+    await command.run(positionals, flags, io.stdout, { options, progress: io.progress ?? (() => undefined) });
     return 0;
   } catch (err) {
     if (err instanceof OutputClosed) return 0; // `| head` had enough: not an error
@@ -191,6 +336,7 @@ async function start(): Promise<void> {
   const code = await main(process.argv.slice(2), {
     stdout: stdoutSink(process.stdout),
     stderr: (line) => void process.stderr.write(`${line}\n`),
+    progress: stderrProgress(process.stderr),
   });
   // exitCode rather than exit(): lets Node finish flushing a piped stdout first.
   process.exitCode = code;

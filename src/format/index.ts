@@ -36,3 +36,9 @@ export {
   type Pixformat,
   type PixformatName,
 } from './pixformat';
+export { toRgba, type ToRgbaOptions } from './pixels/index';
+export * from './raster';
+export * from './jpeg/index';
+export * from './stills/index';
+export * from './avi/index';
+export * from './gif/index';

@@ -49,3 +49,9 @@ export function shown(r: number, g: number, b: number): [number, number, number,
   const rgb565 = ((r & 0xf8) << 8) | ((g & 0xfc) << 3) | (b >> 3);
   return [replicate(rgb565 >> 11, 5), replicate((rgb565 >> 5) & 63, 6), replicate(rgb565 & 31, 5), 255];
 }
+
+/**
+ * The OpenMV test images (`../shared/data/openmv-test-images/` beside the repository), as a path with a
+ * trailing slash. Resolved from this file, so it holds wherever the repository is cloned.
+ */
+export const TEST_IMAGES = new URL('../../../../shared/data/openmv-test-images/', import.meta.url).pathname;
