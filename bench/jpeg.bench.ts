@@ -1,7 +1,7 @@
 import { decode, encode } from 'jpeg-js';
 import { Image, PIXFORMAT } from '../src/format/index';
 import { encodeJpeg, type JpegSubsampling } from '../src/format/jpeg/index';
-import { psnr, rgbaToGray, rgbaToRgb565, sceneRgba } from '../src/format/jpeg/test-support';
+import { psnr, rgbaToGray, rgbaToRgb565, sceneRgba } from '../src/format/test/jpeg-support';
 import { toRgba } from '../src/format/pixels/index';
 import { report, time, type Suite } from './harness';
 

@@ -6,6 +6,7 @@
  * the sub-pixel level as a hand-held camera's do), plus seeded Gaussian sensor noise, then truncated to
  * RGB565 and expanded by bit replication: what an OpenMV camera's RGB565 frames look like on screen.
  */
+import { rng } from '../../src/format/test/helpers';
 
 export interface BenchFrame {
   width: number;
@@ -75,18 +76,6 @@ export function parseBmp565(bytes: Uint8Array): RgbSource {
     }
   }
   return { width, height, rgb };
-}
-
-/** mulberry32. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface ClipOptions {

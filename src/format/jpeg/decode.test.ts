@@ -20,7 +20,7 @@ import {
   rgbaToGray,
   rgbaToRgb565,
   sceneRgba,
-} from './test-support';
+} from '../test/jpeg-support';
 
 const FFMPEG = spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' });
 const HAS_FFMPEG = !FFMPEG.error && FFMPEG.status === 0;

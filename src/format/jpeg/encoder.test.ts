@@ -24,7 +24,7 @@ import {
   rgbaToRgb565,
   sceneRgba,
   seeded,
-} from './test-support';
+} from '../test/jpeg-support';
 
 // ---------------------------------------------------------------------------------------------------
 // Independent reference values, typed or computed here rather than imported from the encoder.

@@ -1,20 +1,12 @@
+import { rng } from './helpers';
 /**
  * Test support for the JPEG encoder: deterministic test pictures and a small, strict baseline JPEG
  * reader (segments and quantised coefficients) written independently of the encoder. Used by the tests
  * and the bench only; pure code so it type-checks with the engine.
  */
 
-/** mulberry32: a seeded generator, so pictures are the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (the shared mulberry32), so pictures are the same on every run. */
+export const seeded = rng;
 
 /**
  * A camera-like 8-bit RGB scene (gradients, a soft disc, a few hard edges, mild sensor noise), as
