@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NO_FFMPEG, decodesCleanly, extractJpegFrames, ffprobe, hasFfmpeg } from '../test/ffmpeg';
 import { NodeFileStore } from '../../cli/node-file-store';
 import { ascii, readU32 } from '../bytes';
 import { MemoryStore } from '../byte-store';
@@ -47,64 +47,14 @@ const tag = (b: Uint8Array, at: number): string => ascii(b.subarray(at, at + 4))
 /** ffmpeg runs and jpeg-js encoding take seconds on a loaded 2-core machine. */
 const SLOW = 60_000;
 
-const ffprobeFound = spawnSync('ffprobe', ['-version']).status === 0;
-if (!ffprobeFound)
-  console.warn('AVI tests: ffprobe/ffmpeg not found on PATH; the external-player checks are skipped');
+if (!hasFfmpeg) console.warn(`AVI tests: ${NO_FFMPEG}; the external-player checks are skipped`);
 const dir = mkdtempSync(join(tmpdir(), 'omv-avi-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Probe {
-  streams: {
-    codec_name: string;
-    width: number;
-    height: number;
-    avg_frame_rate: string;
-    duration: string;
-    nb_read_frames: string;
-  }[];
-  format: { duration: string };
-}
+/** The frames ffmpeg copies out of the AVI. */
+const extract = (path: string, name: string): Uint8Array[] => extractJpegFrames(path, join(dir, name));
 
-function ffprobe(path: string): Probe {
-  const r = spawnSync(
-    'ffprobe',
-    [
-      ...['-v', 'error', '-count_frames', '-select_streams', 'v:0'],
-      ...['-show_entries', 'stream=nb_read_frames,width,height,codec_name,avg_frame_rate,duration'],
-      ...['-show_entries', 'format=duration', '-of', 'json', path],
-    ],
-    { encoding: 'utf8' },
-  );
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return JSON.parse(r.stdout) as Probe;
-}
-
-/** ffmpeg decodes every frame: no error output, exit 0. */
-function decodesCleanly(path: string): void {
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-'], { encoding: 'utf8' });
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-}
-
-/** The frames ffmpeg copies out of the AVI, as files. */
-function extract(path: string, name: string): Uint8Array[] {
-  const out = join(dir, name);
-  mkdirSync(out);
-  const r = spawnSync(
-    'ffmpeg',
-    ['-v', 'error', '-i', path, '-c:v', 'copy', '-f', 'image2', join(out, '%05d.jpg')],
-    {
-      encoding: 'utf8',
-    },
-  );
-  expect(r.stderr).toBe('');
-  return readdirSync(out)
-    .sort()
-    .map((f) => new Uint8Array(readFileSync(join(out, f))));
-}
-
-describe.skipIf(!ffprobeFound)('MJPEG AVI judged by ffprobe/ffmpeg', () => {
+describe.skipIf(!hasFfmpeg)('MJPEG AVI judged by ffprobe/ffmpeg', () => {
   for (const [width, height] of [
     [320, 240],
     [33, 17],

@@ -8,14 +8,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { decodesCleanly, ffprobe, hasFfmpeg } from '../test/ffmpeg';
 import type { RgbaImage } from '../raster';
 import { rng, TEST_IMAGES } from '../test/helpers';
 import { concatChunks, encodeGif, type EncodeGifOptions, type GifInputFrame } from './encoder';
 import { readGif } from './reader';
 
 const DATA = TEST_IMAGES;
-const has = (tool: string): boolean => spawnSync(tool, ['-version'], { stdio: 'ignore' }).status === 0;
-const available = has('ffprobe') && has('ffmpeg');
+const available = hasFfmpeg;
 const title = available
   ? 'ffmpeg judges the GIF writer'
   : 'ffmpeg judges the GIF writer (SKIPPED: ffprobe/ffmpeg not found; install ffmpeg, e.g. apt-get install ffmpeg)';
@@ -44,11 +44,6 @@ function clip(count: number, w: number, h: number, seed: number): RgbaImage[] {
   });
 }
 
-interface Probe {
-  streams: { codec_name: string; width: number; height: number; nb_read_frames: string }[];
-  format: { duration: string };
-}
-
 const dir = available ? mkdtempSync(join(tmpdir(), 'omv-gif-ffmpeg-')) : '';
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -60,26 +55,8 @@ async function judge(name: string, frames: GifInputFrame[], opts: EncodeGifOptio
   const bytes = concatChunks(chunks);
   const file = join(dir, `${name}.gif`);
   writeFileSync(file, bytes);
-  const probe = spawnSync(
-    'ffprobe',
-    [
-      '-v',
-      'error',
-      '-count_frames',
-      '-show_entries',
-      'stream=nb_read_frames,width,height,codec_name',
-      '-show_entries',
-      'format=duration',
-      '-of',
-      'json',
-      file,
-    ],
-    { encoding: 'utf8' },
-  );
-  expect(probe.stderr).toBe('');
-  const decode = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8' });
-  expect(decode.status).toBe(0);
-  expect(decode.stderr).toBe('');
+  const probe = ffprobe(file);
+  decodesCleanly(file);
   const raw = spawnSync(
     'ffmpeg',
     ['-v', 'error', '-i', file, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
@@ -88,7 +65,7 @@ async function judge(name: string, frames: GifInputFrame[], opts: EncodeGifOptio
     },
   );
   expect(raw.status).toBe(0);
-  return { summary, bytes, probe: JSON.parse(probe.stdout) as Probe, raw: raw.stdout as Buffer };
+  return { summary, bytes, probe, raw: raw.stdout as Buffer };
 }
 
 describe.skipIf(!available)(title, () => {
