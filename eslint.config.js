@@ -46,8 +46,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/format/**/*.ts', 'src/device/protocol/**/*.ts', 'src/ring/**/*.ts', 'src/player/**/*.ts'],
-    ignores: ['**/*.test.ts'],
+    files: [
+      'src/format/**/*.ts',
+      'src/device/protocol/**/*.ts',
+      'src/device/emulator/**/*.ts',
+      'src/ring/**/*.ts',
+      'src/player/**/*.ts',
+    ],
+    // Tests and the test-only helpers under src/format/test (Node side) may use Node.
+    ignores: ['**/*.test.ts', 'src/format/test/**'],
     rules: {
       'no-restricted-globals': ['error', ...browserOnlyGlobals],
       'no-restricted-imports': [

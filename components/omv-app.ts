@@ -9,6 +9,7 @@ import type { PlayerSource } from '../src/workers/player.protocol';
 import type { OmvLibrary } from './omv-library';
 import type { OmvPlayer, RepairedCopy } from './omv-player';
 import './omv-player';
+import './omv-live-view';
 import './omv-library';
 import './omv-install-button';
 import './omv-toasts';
@@ -131,10 +132,20 @@ export class OmvApp extends LitElement {
         <div class="actions">
           <button class="primary" @click=${this.onOpenClick} ?disabled=${this.opening}>Open file</button>
           <button @click=${this.onSample} ?disabled=${this.opening}>Try a sample</button>
+          <button @click=${() => void this.services?.camera.connectSerial()} ?disabled=${!this.services}>
+            Connect camera
+          </button>
+          <button @click=${() => void this.services?.camera.connectDemo()} ?disabled=${!this.services}>
+            Use demo camera
+          </button>
           <omv-install-button .pwa=${this.services?.pwa}></omv-install-button>
         </div>
         <input type="file" accept=".bin,application/x-openmv-imageio" aria-hidden="true" tabindex="-1" />
       </header>
+      <omv-live-view
+        .service=${this.services?.camera ?? null}
+        .createClient=${this.services?.createLiveView ?? null}
+      ></omv-live-view>
       ${this.current ? this.renderCurrent(this.current) : nothing}
       ${this.repaired ? this.renderRepaired(this.repaired) : nothing}
       <omv-player

@@ -389,9 +389,11 @@ test('a file larger than the storage left is refused as "not enough storage spac
   // Chromium's DevTools protocol shrinks this origin's quota. `estimate()` keeps reporting the old one
   // here, so the repository's up-front check passes and the copy itself hits QuotaExceededError.
   const cdp = await page.context().newCDPSession(page);
+  // 2 MB above what the origin already uses (the service worker's precache counts too).
+  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
   await cdp.send('Storage.overrideQuotaForOrigin', {
     origin: new URL(page.url()).origin,
-    quotaSize: 2_000_000,
+    quotaSize: usage + 2_000_000,
   });
   const frame = b64(buildOneFrame());
   const kept = await library.evaluate(async (el, data) => {

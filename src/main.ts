@@ -1,4 +1,6 @@
 import '../components/omv-app';
+import { CameraService } from './app/camera-service';
+import { LiveViewClient } from './app/live-view-client';
 import { PlayerClient } from './app/player-client';
 import { runSelfCheck } from './app/self-check';
 import type { AppServices } from './app/services';
@@ -22,7 +24,12 @@ const services: AppServices = {
   createPlayer: (canvas) => new PlayerClient(canvas),
   library,
   pwa,
+  camera: new CameraService(),
+  createLiveView: (canvas) => new LiveViewClient(canvas),
 };
+
+// A camera this origin was granted before reconnects without a prompt (Web Serial getPorts()).
+void services.camera.reconnectGranted();
 
 const app = document.querySelector('omv-app');
 if (app) {

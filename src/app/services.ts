@@ -1,3 +1,5 @@
+import type { CameraService } from './camera-service';
+import type { LiveViewClient } from './live-view-client';
 import type { PlayerClient } from './player-client';
 import type { PwaController } from './pwa';
 import type { RecordingsRepository } from '../storage/recordings';
@@ -11,4 +13,7 @@ export interface AppServices {
   library?: RecordingsRepository;
   /** Service worker, install prompt and update state. */
   pwa: PwaController;
+  /** The camera link (Web Serial or the demo camera). */
+  camera: CameraService;
+  createLiveView(canvas: HTMLCanvasElement): LiveViewClient;
 }

@@ -86,8 +86,10 @@ export class RecordingsRepository extends EventTarget {
 
     const id = crypto.randomUUID();
     const fileName = recordingFileName(id);
-    const dir = await recordingsDirectory();
+    let dir: FileSystemDirectoryHandle | null = null;
     try {
+      // Even creating the folder can exceed the quota: every step of the copy is inside the try.
+      dir = await recordingsDirectory();
       const handle = await dir.getFileHandle(fileName, { create: true });
       const writable = await handle.createWritable();
       let done = 0;
@@ -123,7 +125,7 @@ export class RecordingsRepository extends EventTarget {
       this.changed();
       return record;
     } catch (e) {
-      await removeQuietly(dir, fileName);
+      if (dir) await removeQuietly(dir, fileName);
       if (isQuotaError(e))
         throw notEnoughSpace(`"${file.name}" (${formatBytes(file.size)}) did not fit; nothing was kept`);
       throw e;

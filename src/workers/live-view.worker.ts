@@ -1,0 +1,105 @@
+import { Image } from '../format/image';
+import { decodeFrame } from './decode-frame';
+import type { LiveFrame, LiveViewCommand, LiveViewEvent } from './live-view.protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+/**
+ * The live-view worker: owns the OffscreenCanvas and draws the newest camera frame 1:1 (the page
+ * letterboxes it). While a frame decodes, later arrivals wait in a one-slot mailbox; a newer one
+ * replaces an older one, which is counted as skipped. The page never decodes a pixel.
+ */
+let canvas: OffscreenCanvas | null = null;
+let ctx: OffscreenCanvasRenderingContext2D | null = null;
+let waiting: LiveFrame | null = null;
+let busy = false;
+let drawn = 0;
+let skipped = 0;
+
+const post = (event: LiveViewEvent, transfer: Transferable[] = []) => self.postMessage(event, transfer);
+
+self.onmessage = (event: MessageEvent<LiveViewCommand>) => {
+  const cmd = event.data;
+  try {
+    switch (cmd.type) {
+      case 'init':
+        canvas = cmd.canvas;
+        ctx = canvas.getContext('2d');
+        if (!ctx) throw new Error('This browser cannot draw on an OffscreenCanvas from a worker');
+        break;
+      case 'frame':
+        if (waiting) skipped++;
+        waiting = cmd.frame;
+        if (!busy) void drawLoop();
+        break;
+      case 'clear':
+        waiting = null;
+        if (canvas && ctx) ctx.clearRect(0, 0, canvas.width, canvas.height);
+        break;
+      case 'snapshot': {
+        const width = canvas?.width ?? 0;
+        const height = canvas?.height ?? 0;
+        const rgba =
+          ctx && width > 0 && height > 0
+            ? (ctx.getImageData(0, 0, width, height).data.buffer as ArrayBuffer)
+            : new ArrayBuffer(0);
+        post({ type: 'snapshot', id: cmd.id, width, height, rgba }, [rgba]);
+        break;
+      }
+    }
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    post({ type: 'error', name: err.name, message: err.message });
+  }
+};
+
+async function drawLoop(): Promise<void> {
+  busy = true;
+  try {
+    while (waiting) {
+      const frame = waiting;
+      waiting = null;
+      const error = await draw(frame);
+      post({
+        type: 'drawn',
+        seq: frame.seq,
+        width: frame.width,
+        height: frame.height,
+        pixformat: frame.pixformat,
+        drawn,
+        skipped,
+        error,
+      });
+    }
+  } finally {
+    busy = false;
+  }
+}
+
+async function draw(frame: LiveFrame): Promise<string | null> {
+  if (!canvas || !ctx) return 'The live view has no canvas yet';
+  try {
+    const image = new Image(
+      frame.width,
+      frame.height,
+      frame.pixformat,
+      new Uint8Array(frame.data),
+      frame.size,
+    );
+    const decoded = await decodeFrame(image);
+    if (canvas.width !== frame.width || canvas.height !== frame.height) {
+      canvas.width = frame.width;
+      canvas.height = frame.height;
+    }
+    if (decoded instanceof ImageData) ctx.putImageData(decoded, 0, 0);
+    else {
+      ctx.clearRect(0, 0, frame.width, frame.height);
+      ctx.drawImage(decoded, 0, 0);
+      decoded.close();
+    }
+    drawn++;
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
