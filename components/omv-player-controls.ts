@@ -1,4 +1,4 @@
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { controlStyles } from './shared-styles';
 import { customElement, property } from 'lit/decorators.js';
 import type { PlayerClient } from '../src/app/player-client';
@@ -30,9 +30,25 @@ export class OmvPlayerControls extends LitElement {
         display: inline-grid;
         place-items: center;
       }
-      input[type='range'] {
+      .position {
         flex: 1 1 12rem;
         min-width: 8rem;
+        position: relative;
+        display: flex;
+        padding-bottom: 6px;
+      }
+      .position input {
+        flex: 1;
+        margin: 0;
+      }
+      /* The selection: a band under the track, from the in point to the out point. */
+      .band {
+        position: absolute;
+        bottom: 0;
+        height: 5px;
+        border-radius: 2px;
+        background: #e0a030;
+        pointer-events: none;
       }
       .time {
         font-variant-numeric: tabular-nums;
@@ -45,6 +61,8 @@ export class OmvPlayerControls extends LitElement {
   @property({ attribute: false }) state: PlayerState | null = null;
   @property({ attribute: false }) summary: StreamSummary | null = null;
   @property() zoom: Zoom = 'fit';
+  /** The in/out points (inclusive frame indices), shown as a band on the position slider. */
+  @property({ attribute: false }) selection: { from: number; to: number } | null = null;
 
   /** True while the slider is being dragged: incoming positions must not move it under the pointer. */
   private dragging = false;
@@ -57,6 +75,13 @@ export class OmvPlayerControls extends LitElement {
     const time = s?.frame?.timeMs ?? 0;
     const span = sum?.spanMs ?? 0;
     const frameText = s?.frame && sum ? `frame ${s.frame.index + 1} of ${sum.count}` : 'no recording';
+    const sel = this.selection;
+    let band: string | null = null;
+    if (sel && sum && span > 0) {
+      const a = ((sum.times[sel.from] ?? 0) / span) * 100;
+      const b = ((sum.times[sel.to] ?? span) / span) * 100;
+      band = `left:${a.toFixed(2)}%;width:max(3px, ${(b - a).toFixed(2)}%)`;
+    }
     return html`
       <button ?disabled=${disabled} aria-label=${playing ? 'Pause' : 'Play'} @click=${this.togglePlay}>
         ${playing ? ICONS.pause : ICONS.play}
@@ -67,19 +92,23 @@ export class OmvPlayerControls extends LitElement {
       <button ?disabled=${disabled} aria-label="Next frame" @click=${() => this.client?.step(1)}>
         ${ICONS.next}
       </button>
-      <input
-        type="range"
-        aria-label="Position"
-        min="0"
-        max=${span}
-        step="any"
-        .value=${this.dragging ? undefined : String(time)}
-        aria-valuetext=${`${formatTime(time)}, ${frameText}`}
-        ?disabled=${disabled}
-        @pointerdown=${() => (this.dragging = true)}
-        @pointerup=${() => (this.dragging = false)}
-        @input=${(e: Event) => this.client?.seekTime(Number((e.target as HTMLInputElement).value))}
-      />
+      <div class="position">
+        <input
+          type="range"
+          aria-label="Position"
+          data-selection=${sel ? `${sel.from}-${sel.to}` : ''}
+          min="0"
+          max=${span}
+          step="any"
+          .value=${this.dragging ? undefined : String(time)}
+          aria-valuetext=${`${formatTime(time)}, ${frameText}`}
+          ?disabled=${disabled}
+          @pointerdown=${() => (this.dragging = true)}
+          @pointerup=${() => (this.dragging = false)}
+          @input=${(e: Event) => this.client?.seekTime(Number((e.target as HTMLInputElement).value))}
+        />
+        ${band ? html`<div class="band" style=${band} data-field="selection-band"></div>` : nothing}
+      </div>
       <span class="time">${formatTime(time)} / ${formatTime(span)}</span>
       <select
         aria-label="Speed"

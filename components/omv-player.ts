@@ -8,7 +8,10 @@ import type { PlayerSource, PlayerState, StreamSummary } from '../src/workers/pl
 import { PlayerKeysController } from './controllers/player-keys';
 import { SPEEDS, type Zoom } from './omv-player-controls';
 import type { OmvShortcutsDialog } from './omv-shortcuts-dialog';
+import type { OmvExportDialog } from './omv-export-dialog';
+import { copyPng, rgbaToPng } from '../src/app/share';
 import './omv-player-controls';
+import './omv-export-dialog';
 import './omv-frame-info';
 import './omv-shortcuts-dialog';
 
@@ -47,6 +50,32 @@ export class OmvPlayer extends LitElement {
       }
       canvas {
         display: block;
+        width: 100%;
+        height: 100%;
+      }
+      .frame {
+        position: relative;
+        touch-action: none;
+        cursor: crosshair;
+      }
+      .region {
+        position: absolute;
+        border: 2px dashed #ffd166;
+        box-shadow: 0 0 0 9999px rgb(0 0 0 / 0.35);
+        pointer-events: none;
+      }
+      .tools {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.4rem 0.6rem;
+      }
+      .tools .problem-text {
+        color: #ff8389;
+      }
+      .tools .facts {
+        color: #9fb0c8;
+        font-variant-numeric: tabular-nums;
       }
       canvas.zoomed {
         image-rendering: pixelated;
@@ -85,6 +114,15 @@ export class OmvPlayer extends LitElement {
   @state() private problem: string | null = null;
   @state() private zoom: Zoom = 'fit';
   @state() private repairing = false;
+  /** In / out points (frame indices); either may be unset. */
+  @state() private inPoint: number | null = null;
+  @state() private outPoint: number | null = null;
+  /** A region of the frame, in frame pixels, drawn by dragging on the canvas. */
+  @state() private region: { x: number; y: number; w: number; h: number } | null = null;
+  @state() private notice: { text: string; error: boolean } | null = null;
+  /** Where the recording was opened from: the export worker reads the same source. */
+  private source: PlayerSource | null = null;
+  private drag: { x: number; y: number; id: number } | null = null;
   /** The stage's content box, for fitting the frame (object-fit does not apply to a transferred canvas). */
   @state() private stageSize = { width: 0, height: 0 };
   private readonly resize = new ResizeObserver(([entry]) => {
@@ -94,6 +132,7 @@ export class OmvPlayer extends LitElement {
   @query('canvas') private canvas!: HTMLCanvasElement;
   @query('.stage') private stage!: HTMLElement;
   @query('omv-shortcuts-dialog') private shortcuts!: OmvShortcutsDialog;
+  @query('omv-export-dialog') private exportDialog!: OmvExportDialog;
 
   /** The worker-side player, created on first render. */
   client: PlayerClient | null = null;
@@ -101,7 +140,7 @@ export class OmvPlayer extends LitElement {
   constructor() {
     super();
     new PlayerKeysController(this, {
-      active: () => this.summary !== null && this.summary.count > 0,
+      active: () => this.summary !== null && this.summary.count > 0 && !this.exportDialog?.open,
       togglePlay: () => (this.playerState?.playing ? this.client?.pause() : this.client?.play()),
       seekBy: (ms) => this.client?.seekTime(Math.max(0, (this.playerState?.frame?.timeMs ?? 0) + ms)),
       stepFrames: (d) => this.client?.step(d),
@@ -116,6 +155,13 @@ export class OmvPlayer extends LitElement {
       },
       toggleFullscreen: () => this.toggleFullscreen(),
       showShortcuts: () => this.shortcuts.show(),
+      setInPoint: () => this.setInPoint(),
+      setOutPoint: () => this.setOutPoint(),
+      clearRegion: () => {
+        if (!this.region) return false;
+        this.region = null;
+        return true;
+      },
     });
   }
 
@@ -135,8 +181,13 @@ export class OmvPlayer extends LitElement {
   async open(source: PlayerSource): Promise<StreamSummary | null> {
     if (!this.client) throw new Error('The player is not ready');
     this.problem = null;
+    this.source = null;
+    this.inPoint = this.outPoint = null;
+    this.region = null;
+    this.notice = null;
     try {
       this.summary = await this.client.open(source);
+      this.source = source;
       this.stage.focus();
       return this.summary;
     } catch (e) {
@@ -168,7 +219,17 @@ export class OmvPlayer extends LitElement {
     const v10rgb = sum?.version === 'V1.0' && sum.formats.includes('RGB565');
     return html`
       <div class="stage" role="region" aria-label="Player" tabindex="0">
-        <canvas class=${zoomed ? 'zoomed' : 'fit'} style=${style} aria-hidden="true"></canvas>
+        <div
+          class="frame"
+          style=${style}
+          @pointerdown=${this.onPointerDown}
+          @pointermove=${this.onPointerMove}
+          @pointerup=${this.onPointerUp}
+          @pointercancel=${this.onPointerUp}
+        >
+          <canvas class=${zoomed ? 'zoomed' : 'fit'} aria-hidden="true"></canvas>
+          ${f && this.region ? this.renderRegion(f.width, f.height) : nothing}
+        </div>
         ${!sum && !this.problem ? html`<p class="empty">Open a recording (.bin) or try the sample.</p>` : nothing}
         ${sum && sum.count === 0 ? html`<p class="empty">This recording holds no complete frame.</p>` : nothing}
         ${this.problem ? html`<p class="problem" role="alert">${this.problem}</p>` : nothing}
@@ -179,6 +240,7 @@ export class OmvPlayer extends LitElement {
         .state=${this.playerState}
         .summary=${sum}
         .zoom=${this.zoom}
+        .selection=${this.selection()}
         @zoom-change=${(e: CustomEvent<Zoom>) => (this.zoom = e.detail)}
         @fullscreen-request=${() => this.toggleFullscreen()}
         @shortcuts-request=${() => this.shortcuts.show()}
@@ -195,10 +257,164 @@ export class OmvPlayer extends LitElement {
             >`
           : nothing
       }
+      ${this.renderTools()}
       <omv-frame-info .state=${this.playerState} .summary=${sum}></omv-frame-info>
       <omv-shortcuts-dialog></omv-shortcuts-dialog>
+      <omv-export-dialog></omv-export-dialog>
     `;
   }
+
+  /** The selection as inclusive frame indices, or null when neither point is set. */
+  private selection(): { from: number; to: number } | null {
+    const n = this.summary?.count ?? 0;
+    if (n === 0 || (this.inPoint === null && this.outPoint === null)) return null;
+    const from = this.inPoint ?? 0;
+    const to = this.outPoint ?? n - 1;
+    return { from: Math.min(from, to), to: Math.max(from, to) };
+  }
+
+  private setInPoint(): void {
+    const i = this.playerState?.frame?.index;
+    if (i === undefined) return;
+    this.inPoint = i;
+    if (this.outPoint !== null && this.outPoint < i) this.outPoint = null;
+    this.client?.setSelection(this.selection());
+  }
+
+  private setOutPoint(): void {
+    const i = this.playerState?.frame?.index;
+    if (i === undefined) return;
+    this.outPoint = i;
+    if (this.inPoint !== null && this.inPoint > i) this.inPoint = null;
+    this.client?.setSelection(this.selection());
+  }
+
+  private clearSelection(): void {
+    this.inPoint = this.outPoint = null;
+    this.client?.setSelection(null);
+  }
+
+  private renderTools() {
+    const sum = this.summary;
+    const f = this.playerState?.frame;
+    const disabled = !sum || sum.count === 0 || !f;
+    const sel = this.selection();
+    const r = this.region;
+    const span = sel && sum ? (sum.times[sel.to] ?? 0) - (sum.times[sel.from] ?? 0) : 0;
+    return html`
+      <div class="tools">
+        <button ?disabled=${disabled} @click=${() => this.setInPoint()}>Set in point</button>
+        <button ?disabled=${disabled} @click=${() => this.setOutPoint()}>Set out point</button>
+        ${
+          sel
+            ? html`<span class="facts" data-field="selection"
+                  >Selection: frames ${sel.from + 1}–${sel.to + 1} (${sel.to - sel.from + 1} frames,
+                  ${(span / 1000).toFixed(2)} s)</span
+                >
+                <button @click=${() => this.clearSelection()}>Clear selection</button>`
+            : nothing
+        }
+        ${
+          r
+            ? html`<span class="facts" data-field="region">Region: ${r.w}×${r.h} at ${r.x},${r.y}</span>
+                <button @click=${() => (this.region = null)}>Clear region</button>`
+            : html`<span class="facts">Drag on the frame to choose a region</span>`
+        }
+        <button class="primary" ?disabled=${disabled || !this.source} @click=${this.openExport}>
+          Export
+        </button>
+        <button ?disabled=${disabled} @click=${this.copyFrame}>Copy frame</button>
+        ${
+          this.notice
+            ? html`<span
+                class=${this.notice.error ? 'problem-text' : 'facts'}
+                role=${this.notice.error ? 'alert' : 'status'}
+                >${this.notice.text}</span
+              >`
+            : nothing
+        }
+      </div>
+    `;
+  }
+
+  private renderRegion(width: number, height: number) {
+    const r = this.region!;
+    const pct = (v: number, of: number) => `${(v / of) * 100}%`;
+    return html`<div
+      class="region"
+      style=${`left:${pct(r.x, width)};top:${pct(r.y, height)};width:${pct(r.w, width)};height:${pct(r.h, height)}`}
+    ></div>`;
+  }
+
+  /** A pointer position in frame pixels (the canvas is scaled to fit or zoomed). */
+  private framePoint(e: PointerEvent): { x: number; y: number } | null {
+    const f = this.playerState?.frame;
+    if (!f) return null;
+    const box = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) return null;
+    const x = ((e.clientX - box.left) / box.width) * f.width;
+    const y = ((e.clientY - box.top) / box.height) * f.height;
+    return {
+      x: Math.max(0, Math.min(f.width, Math.round(x))),
+      y: Math.max(0, Math.min(f.height, Math.round(y))),
+    };
+  }
+
+  private onPointerDown = (e: PointerEvent): void => {
+    if (e.button !== 0) return;
+    const p = this.framePoint(e);
+    if (!p) return;
+    (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
+    this.drag = { ...p, id: e.pointerId };
+  };
+
+  private onPointerMove = (e: PointerEvent): void => {
+    const d = this.drag;
+    if (!d || d.id !== e.pointerId) return;
+    const p = this.framePoint(e);
+    if (!p) return;
+    const x = Math.min(d.x, p.x);
+    const y = Math.min(d.y, p.y);
+    const w = Math.abs(p.x - d.x);
+    const h = Math.abs(p.y - d.y);
+    if (w >= 1 && h >= 1) this.region = { x, y, w, h };
+  };
+
+  private onPointerUp = (e: PointerEvent): void => {
+    if (this.drag?.id === e.pointerId) this.drag = null;
+  };
+
+  private openExport = (): void => {
+    const sum = this.summary;
+    const f = this.playerState?.frame;
+    if (!sum || !f || !this.source) return;
+    this.client?.pause();
+    const sel = this.selection() ?? { from: 0, to: sum.count - 1 };
+    const r = this.region;
+    // A region drawn on a frame of another size does not apply to this one.
+    const fits = r && r.x + r.w <= f.width && r.y + r.h <= f.height;
+    void this.exportDialog.show({
+      source: this.source,
+      summary: sum,
+      baseName: sum.name.replace(/\.bin$/i, '') || 'recording',
+      from: sel.from,
+      to: sel.to,
+      frame: { index: f.index, width: f.width, height: f.height, pixformat: f.pixformatCode },
+      region: r && fits ? [r.x, r.y, r.w, r.h] : null,
+    });
+  };
+
+  private copyFrame = async (): Promise<void> => {
+    const client = this.client;
+    if (!client) return;
+    try {
+      // The PNG is made while the clipboard write holds the click's user activation.
+      await copyPng(client.snapshot().then((s) => rgbaToPng(s.width, s.height, s.rgba)));
+      this.notice = { text: 'Frame copied to the clipboard as PNG.', error: false };
+    } catch (e) {
+      this.notice = { text: `Copy frame failed: ${e instanceof Error ? e.message : String(e)}`, error: true };
+    }
+  };
 
   private renderDamage(sum: StreamSummary) {
     const d = sum.damage!;

@@ -3,6 +3,7 @@ import type { PlayerState } from '../../src/workers/player.protocol';
 import { time, type Timing } from '../harness';
 import { makeFpsStream, type FpsKind } from './fps-streams';
 import { gifBench } from './gif-bench';
+import { exportBench } from './export-bench';
 import type { BenchReply, BenchRequest, FpsResult } from './protocol';
 
 /** Runs one request in a fresh module worker and resolves with its reply. */
@@ -56,7 +57,13 @@ async function fps(kind: FpsKind): Promise<FpsResult> {
 
 declare global {
   interface Window {
-    omvBench: { run: typeof run; firstFrame: typeof firstFrame; fps: typeof fps; gif: typeof gifBench };
+    omvBench: {
+      run: typeof run;
+      firstFrame: typeof firstFrame;
+      fps: typeof fps;
+      gif: typeof gifBench;
+      exportClip: typeof exportBench;
+    };
   }
 }
-window.omvBench = { run, firstFrame, fps, gif: gifBench };
+window.omvBench = { run, firstFrame, fps, gif: gifBench, exportClip: exportBench };

@@ -9,6 +9,11 @@ export interface PlayerKeyActions {
   changeSpeed(direction: 1 | -1): void;
   toggleFullscreen(): void;
   showShortcuts(): void;
+  /** Marks the current frame as the selection's in / out point. */
+  setInPoint(): void;
+  setOutPoint(): void;
+  /** Clears the region drawn on the frame (Escape); false when there was none (the key is not taken). */
+  clearRegion(): boolean;
   /** False while no recording is open: keys then do nothing (and are not swallowed). */
   active(): boolean;
 }
@@ -22,6 +27,8 @@ export const PLAYER_SHORTCUTS: readonly (readonly [string, string])[] = [
   ['Home / End', 'First / last frame'],
   ['[ / ]', 'Slower / faster'],
   ['0 … 9', 'Jump to 0 % … 90 %'],
+  ['I / O', 'Set in point / out point (the selection loops)'],
+  ['Escape', 'Clear the region drawn on the frame'],
   ['F', 'Full screen'],
   ['?', 'Show these shortcuts'],
 ];
@@ -98,6 +105,16 @@ export class PlayerKeysController implements ReactiveController {
         case '?':
           a.showShortcuts();
           return true;
+        case 'i':
+        case 'I':
+          a.setInPoint();
+          return true;
+        case 'o':
+        case 'O':
+          a.setOutPoint();
+          return true;
+        case 'Escape':
+          return a.clearRegion();
         default:
           if (/^[0-9]$/.test(e.key)) {
             a.seekFraction(Number(e.key) / 10);

@@ -80,6 +80,10 @@ export class PlayerClient extends EventTarget {
   setPacing(value: boolean): void {
     this.send({ type: 'pacing', value });
   }
+  /** In/out points (inclusive frame indices); playback loops within them. Null clears them. */
+  setSelection(range: { from: number; to: number } | null): void {
+    this.send({ type: 'selection', range });
+  }
   setSwapRgb565(value: boolean): void {
     this.send({ type: 'swapRgb565', value });
   }

@@ -22,6 +22,8 @@ export class PlayerSession {
   private scheduler: Scheduler | null = null;
   private timeline: Timeline | null = null;
   private swap = false;
+  /** In/out points: while set, playback stays within them and loops. */
+  private selection: { from: number; to: number } | null = null;
   private frameError: string | null = null;
   private shownIndex = -1;
   /** Bumped by every command that changes what should be on screen: a pump or render in flight yields. */
@@ -136,6 +138,18 @@ export class PlayerSession {
     if (this.scheduler) this.requestRender(this.scheduler.index);
   }
 
+  /** Sets (or clears) the in/out points; playing outside them jumps to the in point. */
+  setSelection(range: { from: number; to: number } | null): void {
+    const n = this.stream?.count() ?? 0;
+    if (range && n > 0) {
+      const from = Math.max(0, Math.min(n - 1, Math.trunc(range.from)));
+      const to = Math.max(from, Math.min(n - 1, Math.trunc(range.to)));
+      this.selection = { from, to };
+    } else this.selection = null;
+    this.interrupt();
+    if (this.scheduler?.isPlaying) void this.pump();
+  }
+
   /** The pixels on screen: exactly the current frame, 1:1. */
   snapshot(): { index: number; width: number; height: number; rgba: ArrayBuffer } {
     const { width, height } = this.canvas;
@@ -170,6 +184,7 @@ export class PlayerSession {
   }
 
   close(): void {
+    this.selection = null;
     this.generation++;
     this.interrupt();
     this.stream?.close();
@@ -191,7 +206,23 @@ export class PlayerSession {
     try {
       while (this.scheduler?.isPlaying) {
         const gen = this.generation;
+        const sel = this.selection;
         const step = this.scheduler.next();
+        if (sel && (!step || step.index > sel.to || step.index < sel.from)) {
+          // The selection plays in a loop: past the out point (or the end), back to the in point, once
+          // the out point's frame has had its time on screen.
+          const wait = step && step.index > sel.to ? step.dueAt - this.clock.now() : 0;
+          if (wait > 0.5) await this.sleep(wait);
+          if (gen !== this.generation) continue;
+          this.scheduler.seek(sel.from);
+          if (!this.scheduler.isPlaying) this.scheduler.play();
+          const dueAt = this.clock.now();
+          await this.render(sel.from);
+          if (gen !== this.generation) continue;
+          this.scheduler.shown({ index: sel.from, dueAt, skipped: 0, wrapped: false }, this.clock.now());
+          this.emit();
+          continue;
+        }
         if (!step) break;
         const wait = step.dueAt - this.clock.now();
         if (wait > 0.5) await this.sleep(wait);

@@ -21,6 +21,8 @@ export type PlayerCommand =
   | { type: 'loop'; value: boolean }
   | { type: 'pacing'; value: boolean }
   | { type: 'swapRgb565'; value: boolean }
+  /** In/out points (frame indices, inclusive): playback loops within them. Null: the whole recording. */
+  | { type: 'selection'; range: { from: number; to: number } | null }
   | { type: 'snapshot'; id: number }
   | { type: 'report'; id: number; clear: boolean }
   | { type: 'repair'; id: number }

@@ -61,6 +61,9 @@ self.onmessage = async (event: MessageEvent<PlayerCommand>) => {
       case 'swapRgb565':
         need().setSwap(cmd.value);
         break;
+      case 'selection':
+        need().setSelection(cmd.range);
+        break;
       case 'snapshot': {
         const shot = need().snapshot();
         post({ type: 'snapshot', id: cmd.id, ...shot }, [shot.rgba]);
