@@ -224,8 +224,12 @@ export class PlayerSession {
           continue;
         }
         if (!step) break;
-        const wait = step.dueAt - this.clock.now();
-        if (wait > 0.5) await this.sleep(wait);
+        // Never show a frame early: a timer may fire a few microseconds before performance.now() reaches
+        // the due time, so sleep again for whatever is left.
+        for (let wait = step.dueAt - this.clock.now(); wait > 0 && gen === this.generation;) {
+          await this.sleep(wait);
+          wait = step.dueAt - this.clock.now();
+        }
         if (gen !== this.generation) continue;
         await this.render(step.index);
         if (gen !== this.generation) continue;
