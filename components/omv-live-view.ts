@@ -247,7 +247,7 @@ export class OmvLiveView extends LitElement {
         ${item('received-fps', 'Received fps', fps(s?.receivedFps))}
         ${item('frames', 'Frames received', String(s?.frames ?? 0))}
         ${item('shown', 'Frames shown', String(v?.drawn ?? 0))}
-        ${item('dropped', 'Dropped', String(s?.dropped ?? 0))}
+        ${item('dropped', 'Dropped', String(s?.dropped ?? 0))} ${item('lost', 'Lost', String(s?.lost ?? 0))}
         ${item('corrupt', 'Corrupt', String(s?.corrupt ?? 0))}
         ${item('stale', 'Skipped (newer frame)', String(v?.stale ?? 0))}
         ${item('rate', 'Data rate', s ? `${formatBytes(Math.round(s.bytesPerSecond))}/s` : '–')}

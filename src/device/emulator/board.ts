@@ -90,6 +90,8 @@ export interface BoardStats {
   events: number;
   framesWritten: number;
   framesSkipped: number;
+  /** Distinct frames the host locked (CHANNEL_LOCK ACKed): each frame counts once, however often it is locked. */
+  framesLocked: number;
   softReboots: number;
   protocolResets: number;
 }
@@ -128,6 +130,7 @@ export class EmulatedBoard {
     events: 0,
     framesWritten: 0,
     framesSkipped: 0,
+    framesLocked: 0,
     softReboots: 0,
     protocolResets: 0,
   };
@@ -148,6 +151,8 @@ export class EmulatedBoard {
   private streamEnabled = false;
   private raw = { enabled: false, w: 0, h: 0 };
   private frame: Uint8Array | null = null;
+  /** The frame last counted in `stats.framesLocked`. */
+  private lockedFrame: Uint8Array | null = null;
   private frameShape: number[] = [];
   private hostLocked = false;
   private cameraLastOwner = false;
@@ -632,6 +637,10 @@ export class EmulatedBoard {
         this.hostLocked = true;
         this.cameraLastOwner = false;
         this.lastLockAt = now;
+        if (this.lockedFrame !== this.frame) {
+          this.lockedFrame = this.frame;
+          this.stats.framesLocked++;
+        }
         await this.reply(req, { ack: true });
         return;
       }

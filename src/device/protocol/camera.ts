@@ -31,8 +31,12 @@ export interface CameraInfo {
 export interface CameraStats {
   frames: number;
   bytes: number;
+  /** Frames the consumer missed (its `frames()` queue overflowed). */
   dropped: number;
+  /** Frames read in full that failed a check (size vs header, JPEG SOI/EOI). */
   corrupt: number;
+  /** Frames the host locked but whose read was abandoned (protocol error, NAK, timeout, resync). */
+  lost: number;
   cameraFps: number | null;
   receivedFps: number;
   errors: string[] /* last few protocol errors: offset, byte hex, state */;

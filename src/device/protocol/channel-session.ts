@@ -187,7 +187,7 @@ export class ChannelSession implements Camera {
   private readonly stateListeners = new Set<(s: string, d?: string) => void>();
   private readonly sinks = new Set<FrameSink>();
   private readonly decoder = new Utf8Decoder();
-  private st = { frames: 0, bytes: 0, dropped: 0, corrupt: 0, cameraFps: null as number | null };
+  private st = { frames: 0, bytes: 0, dropped: 0, corrupt: 0, lost: 0, cameraFps: null as number | null };
   private errors: string[] = [];
   private arrivals: number[] = [];
   private frameSeq = 0;
@@ -582,7 +582,16 @@ export class ChannelSession implements Camera {
     // The device refuses a LOCK less than 10 ms after the previous successful one (§2.12): wait that out first.
     const wait = this.nextLockAt - this.clock.now();
     if (wait > 0) await this.clock.sleep(wait);
-    const lock = await this.request(OPCODE.CHANNEL_LOCK, ch);
+    let lock: Reply;
+    try {
+      lock = await this.request(OPCODE.CHANNEL_LOCK, ch);
+    } catch (e) {
+      // No answer: the device may have locked the frame and only the reply got lost. Find out before the resync
+      // (which releases the lock and clears the frame) so that such a frame is counted as lost.
+      if (e instanceof ProtocolError && (e.kind === 'timeout' || e.kind === 'sequence'))
+        await this.probeLock(ch);
+      throw e;
+    }
     if (lock.nak !== null) {
       this.nextLockAt = this.clock.now() + MIN_LOCK_INTERVAL_MS;
       // BUSY is a normal answer (camera writing, lock spacing): retry a couple of times ≥ 10 ms apart, then wait
@@ -596,20 +605,51 @@ export class ChannelSession implements Camera {
     this.nextLockAt = this.clock.now() + MIN_LOCK_INTERVAL_MS;
     this.busyRetries = 0;
     this.frameReady = false;
+    // From here the frame is ours and is accounted for exactly once: delivered (`frames`), failed a check after
+    // being read in full (`corrupt`), or abandoned (`lost`). An abandoned read is never retried: the resync that
+    // follows a protocol error re-sends STREAM_CTRL, which clears the stream buffer (§2.12), so the same frame cannot
+    // come back; a NAKed read is followed by UNLOCK, which clears it too.
     let data: Uint8Array | null = null;
-    // A read that fails here (timeout, CRC) leads to a resync; SYNC releases the lock but keeps the frame, so the
-    // same frame is locked and read again afterwards: nothing is counted as dropped.
-    const total = decodeU32(await this.ok(OPCODE.CHANNEL_SIZE, ch));
-    if (total > 0) {
-      const r = await this.request(OPCODE.CHANNEL_READ, ch, encodeReadRequest(0, total));
-      if (r.nak !== null) {
-        this.recordError(
-          `stream CHANNEL_READ of ${total} bytes: NAK ${statusName(r.nak)} after ${r.partial.length} bytes`,
-        );
-      } else data = r.payload;
+    let total = 0;
+    try {
+      total = decodeU32(await this.ok(OPCODE.CHANNEL_SIZE, ch));
+      if (total > 0) {
+        const r = await this.request(OPCODE.CHANNEL_READ, ch, encodeReadRequest(0, total));
+        if (r.nak !== null) {
+          this.recordError(
+            `stream CHANNEL_READ of ${total} bytes: NAK ${statusName(r.nak)} after ${r.partial.length} bytes`,
+          );
+        } else data = r.payload;
+      }
+      await this.ok(OPCODE.CHANNEL_UNLOCK, ch);
+    } finally {
+      // A frame read in full is delivered even when the UNLOCK after it failed.
+      if (data) this.deliver(data, total);
+      else this.st.lost++;
     }
-    await this.ok(OPCODE.CHANNEL_UNLOCK, ch);
-    if (data) this.deliver(data, total);
+  }
+
+  /**
+   * After a CHANNEL_LOCK without a valid answer: UNLOCK succeeds only if the device holds the lock for us, i.e. the
+   * LOCK went through and its reply was lost. Then the frame is gone (UNLOCK clears it) and counted as lost. A
+   * SEQUENCE NAK (the device consumed the LOCK, its counter is one ahead) re-aligns the counter; try once more.
+   * Any other outcome (BUSY: not locked; no answer) leaves the count alone and the caller resyncs.
+   */
+  private async probeLock(ch: number): Promise<void> {
+    for (let i = 0; i < 2; i++) {
+      let r: Reply;
+      try {
+        r = await this.request(OPCODE.CHANNEL_UNLOCK, ch);
+      } catch {
+        return;
+      }
+      if (r.nak === null) {
+        this.st.lost++;
+        this.recordError('stream frame locked but the LOCK reply was lost: frame lost');
+        return;
+      }
+      if (r.nak !== STATUS.SEQUENCE) return;
+    }
   }
 
   private deliver(buf: Uint8Array, total: number): void {

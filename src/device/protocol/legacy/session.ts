@@ -197,6 +197,7 @@ class LegacySession implements Camera {
     bytes: 0,
     dropped: 0,
     corrupt: 0,
+    lost: 0,
     cameraFps: null,
     receivedFps: 0,
     errors: [],
