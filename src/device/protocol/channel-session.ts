@@ -831,6 +831,10 @@ export class ChannelSession implements Camera {
           async return(): Promise<IteratorResult<CameraFrame>> {
             sinks.delete(sink);
             ended = true;
+            // A consumer that stops while a next() waits for a frame must not leave that next() hanging.
+            const n = notify;
+            notify = null;
+            n?.();
             return { value: undefined, done: true };
           },
         };
