@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OSError, ValueError } from '../errors';
+import { ValueError } from '../errors';
 import { Image } from '../image';
 import { PIXFORMAT } from '../pixformat';
 import { toRgba } from '../pixels/index';
@@ -8,6 +8,7 @@ import { fromHex, seededBytes, toHex, TEST_IMAGES } from '../test/helpers';
 import { decodeBmp, encodeBmp, readBmpHeader } from './bmp';
 import { decodePnm } from './pnm';
 import { firstDifference as diff } from './test-support';
+import { osError } from '../test/expect-errors';
 
 const DATA = TEST_IMAGES;
 
@@ -35,17 +36,6 @@ function rgb565(w: number, h: number, pixels: number[]): Image {
 
 const pixel565 = (img: Image, x: number, y: number): number =>
   img.data[2 * (y * img.width + x)]! | (img.data[2 * (y * img.width + x) + 1]! << 8);
-
-/** The OSError message thrown by `fn`. */
-function osError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OSError);
-    return (e as Error).message;
-  }
-  throw new Error('expected an OSError');
-}
 
 /** A BMP assembled field by field, for reader tests. */
 function bmp(o: {

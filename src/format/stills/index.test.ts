@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OSError, ValueError } from '../errors';
+import { ValueError } from '../errors';
 import { Image } from '../image';
 import { ImageIO, MemoryStore, PIXFORMAT } from '../index';
 import { seededBytes, TEST_IMAGES } from '../test/helpers';
@@ -16,20 +16,11 @@ import {
   saveStill,
 } from './index';
 import { firstDifference as diff } from './test-support';
+import { osError } from '../test/expect-errors';
 
 const DATA = TEST_IMAGES;
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-
-function osError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OSError);
-    return (e as Error).message;
-  }
-  throw new Error('expected an OSError');
-}
 
 describe('detectStill: formats.md B §6.7 magic', () => {
   it('recognises the four kinds by their first bytes', () => {

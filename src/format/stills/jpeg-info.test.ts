@@ -1,20 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TEST_IMAGES } from '../test/helpers';
-import { OSError } from '../errors';
 import { jpegInfo } from './jpeg-info';
+import { osError } from '../test/expect-errors';
 
 const DATA = TEST_IMAGES;
-
-function osError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OSError);
-    return (e as Error).message;
-  }
-  throw new Error('expected an OSError');
-}
 
 /** A marker segment: FF m, big-endian length (including itself), payload. */
 const seg = (m: number, payload: number[]): number[] => [

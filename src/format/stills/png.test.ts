@@ -8,19 +8,10 @@ import { rng, seededBytes } from '../test/helpers';
 import { zlibInflate } from './inflate';
 import { decodePng, encodePng, encodePngRgba, pngInfo } from './png';
 import { buildPng, chunkBytes, expectedRgba, firstDifference as diff, type PngSpec } from './test-support';
+import { osError } from '../test/expect-errors';
 
 const crc = (d: Uint8Array): number => zlib.crc32(d);
 const compress = (d: Uint8Array): Uint8Array => new Uint8Array(zlib.deflateSync(d));
-
-function osError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OSError);
-    return (e as Error).message;
-  }
-  throw new Error('expected an OSError');
-}
 
 /** The chunk types of a PNG, in order. */
 function chunkTypes(png: Uint8Array): string[] {

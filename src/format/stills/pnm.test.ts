@@ -1,25 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OSError } from '../errors';
 import { Image } from '../image';
 import { PIXFORMAT } from '../pixformat';
 import { fromHex, seededBytes, toHex, TEST_IMAGES } from '../test/helpers';
 import { decodePnm, encodePgm, encodePpm } from './pnm';
 import { firstDifference as diff } from './test-support';
+import { osError } from '../test/expect-errors';
 
 const DATA = TEST_IMAGES;
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-
-function osError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OSError);
-    return (e as Error).message;
-  }
-  throw new Error('expected an OSError');
-}
 
 const u16s = (img: Image): number[] =>
   Array.from({ length: img.width * img.height }, (_, i) => img.data[2 * i]! | (img.data[2 * i + 1]! << 8));
