@@ -57,8 +57,9 @@ export default defineConfig({
     {
       name: 'headerless',
       use: { baseURL: 'http://localhost:4174/' },
-      // The isolation journey, and the player's pixel and pacing checks on a plain static host.
-      testMatch: /(^|\/)(headerless|player)\.spec\.ts$/,
+      // The isolation journey, the player's pixel and pacing checks, and the recorder without shared memory
+      // (service worker blocked, so the page stays un-isolated) on a plain static host.
+      testMatch: /(^|\/)(headerless|player|[^/]*\.headerless)\.spec\.ts$/,
     },
   ],
 });

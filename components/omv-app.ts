@@ -4,6 +4,7 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import { pickRecording } from '../src/app/pick-files';
 import { RECORDINGS_DIR } from '../src/storage/opfs-dir';
 import type { AppServices } from '../src/app/services';
+import type { RecorderNotice } from '../src/app/recorder-service';
 import type { SelfCheckResult } from '../src/app/self-check';
 import type { PlayerSource } from '../src/workers/player.protocol';
 import type { OmvLibrary } from './omv-library';
@@ -96,6 +97,13 @@ export class OmvApp extends LitElement {
   @state() private dragging = false;
   @state() private current: { name: string; file: File | null; fromLibrary?: boolean } | null = null;
   @state() private opening = false;
+  /** The recording the recorder saved last: selected in the library. */
+  @state() private savedId: string | null = null;
+  private watchedRecorder: EventTarget | null = null;
+  private readonly onSaved = (e: Event) => (this.savedId = (e as CustomEvent<{ id: string }>).detail.id);
+  /** What the recorder's start-up recovery found, until dismissed. */
+  @state() private notice: RecorderNotice | null = null;
+  private readonly onNotice = (e: Event) => (this.notice = (e as CustomEvent<RecorderNotice>).detail);
 
   @query('omv-player') private player!: OmvPlayer;
   @query('omv-library') private library!: OmvLibrary | null;
@@ -104,6 +112,14 @@ export class OmvApp extends LitElement {
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
     if (changed.has('services') && this.services)
       void this.services.runSelfCheck().then((r) => (this.check = r));
+    const recorder = this.services?.recorder ?? null;
+    if (recorder !== this.watchedRecorder) {
+      this.watchedRecorder?.removeEventListener('saved', this.onSaved);
+      this.watchedRecorder?.removeEventListener('notice', this.onNotice);
+      recorder?.addEventListener('saved', this.onSaved);
+      recorder?.addEventListener('notice', this.onNotice);
+      this.watchedRecorder = recorder;
+    }
   }
 
   override connectedCallback(): void {
@@ -145,6 +161,7 @@ export class OmvApp extends LitElement {
       <omv-live-view
         .service=${this.services?.camera ?? null}
         .createClient=${this.services?.createLiveView ?? null}
+        .recorder=${this.services?.recorder ?? null}
       ></omv-live-view>
       ${this.current ? this.renderCurrent(this.current) : nothing}
       ${this.repaired ? this.renderRepaired(this.repaired) : nothing}
@@ -152,7 +169,12 @@ export class OmvApp extends LitElement {
         .createClient=${this.services?.createPlayer ?? null}
         @repaired-copy=${(e: CustomEvent<RepairedCopy>) => (this.repaired = e.detail)}
       ></omv-player>
-      <omv-library .repository=${this.services?.library} @library-play=${this.onLibraryPlay}></omv-library>
+      ${this.notice ? this.renderNotice(this.notice) : nothing}
+      <omv-library
+        .repository=${this.services?.library}
+        .selectedId=${this.savedId}
+        @library-play=${this.onLibraryPlay}
+      ></omv-library>
       ${this.dragging ? html`<div class="drop" aria-hidden="true">Drop a recording to play it</div>` : nothing}
       <omv-toasts .pwa=${this.services?.pwa}></omv-toasts>
       <details>
@@ -160,6 +182,16 @@ export class OmvApp extends LitElement {
         ${this.check ? this.renderCheck(this.check) : html`<p role="status">Checking…</p>`}
       </details>
     `;
+  }
+
+  private renderNotice(n: RecorderNotice) {
+    return html`<p
+      class="current ${n.problem ? 'bad' : ''}"
+      role=${n.problem ? 'alert' : 'status'}
+      data-field="app-notice"
+    >
+      ${n.text} <button @click=${() => (this.notice = null)}>Dismiss</button>
+    </p>`;
   }
 
   private renderCurrent(c: { name: string; file: File | null; fromLibrary?: boolean }) {

@@ -65,6 +65,17 @@ export class OmvLibraryItem extends LitElement {
       .meta span:not(:last-child)::after {
         content: ' · ';
       }
+      :host([selected]) {
+        outline: 2px solid #4fb3ff;
+        outline-offset: 4px;
+        border-radius: 4px;
+      }
+      .badge {
+        color: #ffb86b;
+      }
+      .badge.live {
+        color: #ff8389;
+      }
       .damage {
         color: #ffb86b;
         margin: 0 0 0.5rem;
@@ -99,6 +110,8 @@ export class OmvLibraryItem extends LitElement {
   ];
 
   @property({ attribute: false }) record?: RecordingRecord;
+  /** The recording just made (the library scrolls to it and marks it). */
+  @property({ type: Boolean, reflect: true }) selected = false;
 
   @state() private mode: ItemMode = 'view';
   private thumbUrl: string | null = null;
@@ -152,6 +165,12 @@ export class OmvLibraryItem extends LitElement {
           <span data-field="duration"><span class="sr">duration </span>${formatDuration(r.durationMs)}</span>
           <span data-field="size">${formatBytes(r.bytes)}</span>
           <span data-field="formats">${r.formats.join(', ') || 'no frames'}</span>
+          ${r.inProgress ? html`<span class="badge live" data-field="state">Recording…</span>` : nothing}
+          ${
+            r.origin === 'recovered'
+              ? html`<span class="badge" data-field="state">Recovered after an interruption</span>`
+              : nothing
+          }
         </p>
         ${
           r.damage
@@ -167,6 +186,8 @@ export class OmvLibraryItem extends LitElement {
   }
 
   private renderActions(r: RecordingRecord) {
+    // A file being written is locked by the recorder; it becomes playable when it stops.
+    if (r.inProgress) return nothing;
     if (this.mode === 'rename') {
       return html`
         <input

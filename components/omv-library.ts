@@ -89,6 +89,8 @@ export class OmvLibrary extends LitElement {
 
   /** Where recordings live; without one the library says it is unavailable. */
   @property({ attribute: false }) repository?: RecordingsRepository;
+  /** The recording to mark and scroll to (the one the recorder just saved). */
+  @property({ attribute: false }) selectedId: string | null = null;
 
   @state() private records: RecordingRecord[] | null = null;
   @state() private storage: StorageEstimateInfo | null = null;
@@ -96,6 +98,7 @@ export class OmvLibrary extends LitElement {
   @state() private errors: string[] = [];
   @state() private status = '';
   private subscribed: RecordingsRepository | undefined;
+  private scrollPending = false;
   private refreshes = 0;
 
   /**
@@ -160,6 +163,16 @@ export class OmvLibrary extends LitElement {
     }
   }
 
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('selectedId')) this.scrollPending = this.selectedId !== null;
+    if (!this.scrollPending) return;
+    // The list may refresh after the selection arrives: scroll once the item is there.
+    const item = this.renderRoot.querySelector<HTMLElement>('omv-library-item[selected]');
+    if (!item) return;
+    this.scrollPending = false;
+    item.scrollIntoView({ block: 'nearest' });
+  }
+
   override render() {
     return html`
       <section aria-labelledby="library-title">
@@ -189,7 +202,10 @@ export class OmvLibrary extends LitElement {
         ${repeat(
           this.records,
           (r) => r.id,
-          (r) => html`<li><omv-library-item .record=${r}></omv-library-item></li>`,
+          (r) =>
+            html`<li>
+              <omv-library-item .record=${r} ?selected=${r.id === this.selectedId}></omv-library-item>
+            </li>`,
         )}
       </ul>
     `;

@@ -13,6 +13,8 @@ import { pixformatName } from '../src/format/pixformat';
 import type { OmvTerminal } from './omv-terminal';
 import './omv-terminal';
 import './omv-script-panel';
+import './omv-recorder-panel';
+import type { RecorderService } from '../src/app/recorder-service';
 
 /**
  * The live camera: a stage the live-view worker draws on (letterboxed like the player), connection state,
@@ -100,6 +102,8 @@ export class OmvLiveView extends LitElement {
   @property({ attribute: false }) service: CameraService | null = null;
   /** Builds the worker-side live view for a canvas (a service from the composition root). */
   @property({ attribute: false }) createClient: ((canvas: HTMLCanvasElement) => LiveViewClient) | null = null;
+  /** Records frames to the library; the panel shows only when there is one. */
+  @property({ attribute: false }) recorder: RecorderService | null = null;
 
   @state() private status: CameraStatus | null = null;
   @state() private stats: CameraStats | null = null;
@@ -197,6 +201,10 @@ export class OmvLiveView extends LitElement {
           <canvas style=${style} aria-hidden="true"></canvas>
           ${!hasFrame ? html`<p class="empty">${state === 'connected' ? 'Waiting for frames… run a script.' : 'No live picture.'}</p>` : nothing}
         </div>
+        <omv-recorder-panel
+          .recorder=${this.recorder}
+          ?connected=${state === 'connected'}
+        ></omv-recorder-panel>
         ${this.renderStats()}
         <div class="panels">
           <omv-script-panel

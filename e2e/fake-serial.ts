@@ -26,7 +26,14 @@ export function installFakeSerial(): void {
   };
   const emulator = (globalThis as unknown as { OmvEmulator?: Emulator }).OmvEmulator;
   const log: string[] = [];
-  const control = { silent: false };
+  const control: { silent: boolean; demo: Record<string, unknown>; keepFrames: boolean } = {
+    silent: false,
+    /** Extra options for the next port's demo camera (format, size, fps…). */
+    demo: {},
+    /** Keep every frame the board writes to its stream buffer, with the page time, in `written`. */
+    keepFrames: false,
+  };
+  const written: { t: number; frame: Uint8Array }[] = [];
 
   class FakeSerialPort extends EventTarget {
     options: SerialOptions | null = null;
@@ -51,7 +58,13 @@ export function installFakeSerial(): void {
       if (this.options) throw new DOMException('The port is already open.', 'InvalidStateError');
       if (!emulator) throw new DOMException('Failed to open serial port.', 'NetworkError');
       this.options = options;
-      const demo = emulator.createDemoCamera({ link: 'unlimited' });
+      const demo = emulator.createDemoCamera({
+        link: 'unlimited',
+        ...control.demo,
+        onFrame: (frame: Uint8Array) => {
+          if (control.keepFrames) written.push({ t: performance.now(), frame: frame.slice() });
+        },
+      });
       this.demo = demo;
       this.readable = new ReadableStream<Uint8Array>(
         {
@@ -177,6 +190,21 @@ export function installFakeSerial(): void {
     log,
     ports,
     control,
+    written,
+    /** The kept frames' pixel data (after the stream header's data offset), base64, with their times. */
+    writtenSince(t: number): { t: number; data: string }[] {
+      return written
+        .filter((w) => w.t >= t)
+        .map((w) => {
+          const view = new DataView(w.frame.buffer, w.frame.byteOffset, w.frame.byteLength);
+          const offset = view.getUint32(16, true) || 32;
+          let bin = '';
+          const data = w.frame.subarray(offset);
+          for (let i = 0; i < data.length; i += 0x8000)
+            bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
+          return { t: w.t, data: btoa(bin) };
+        });
+    },
     get current() {
       return ports.at(-1);
     },

@@ -7,6 +7,8 @@ import type { AppServices } from './app/services';
 import { listenForLaunchedFiles } from './app/launch';
 import { startPwa } from './app/pwa';
 import { RecordingsRepository } from './storage/recordings';
+import { RecorderService } from './app/recorder-service';
+import { recoverInterrupted } from './app/recovery';
 
 // Service worker, install prompt, launched and shared files (src/app/pwa.ts). Before any await:
 // `beforeinstallprompt` may fire early and is not repeated.
@@ -18,15 +20,43 @@ const library = await RecordingsRepository.open().catch((e: unknown) => {
   return undefined;
 });
 
+const camera = new CameraService();
+const recorder = library ? new RecorderService(library) : undefined;
+if (recorder) {
+  camera.addFrameSink((frame) => recorder.onFrame(frame));
+  camera.addEventListener('output', (e) => recorder.triggers.write((e as CustomEvent<string>).detail));
+  camera.addEventListener('status', (e) => {
+    const { state } = (e as CustomEvent<{ state: string }>).detail;
+    if (state !== 'connected') {
+      recorder.triggers.reset();
+      void recorder.cameraGone();
+    }
+  });
+  // Never reload (update, isolation) under a recording, and ask before the tab closes on one.
+  pwa.setReloadGuard(() => (recorder.busy ? 'a recording is being written' : null));
+  window.addEventListener('beforeunload', (e) => {
+    if (recorder.busy) e.preventDefault();
+  });
+}
+
 /** Composition root: builds the services once and hands them to the shell. */
 const services: AppServices = {
   runSelfCheck,
   createPlayer: (canvas) => new PlayerClient(canvas),
   library,
   pwa,
-  camera: new CameraService(),
+  camera,
+  recorder,
   createLiveView: (canvas) => new LiveViewClient(canvas),
 };
+
+// Recordings a closed or crashed tab left unfinished are indexed, cut to their last complete frame and listed.
+if (library && recorder) {
+  void recoverInterrupted(library).then(
+    (report) => recorder.reportRecovery(report),
+    (e: unknown) => console.warn('Recovering interrupted recordings failed:', e),
+  );
+}
 
 // A camera this origin was granted before reconnects without a prompt (Web Serial getPorts()).
 void services.camera.reconnectGranted();

@@ -16,3 +16,10 @@ export function formatBytes(n: number): string {
   if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
   return `${(n / 1e9).toFixed(2)} GB`;
 }
+
+/** "2026-11-22 14.03.05", or with `ms` "2026-11-22 14.03.05.123": a local time that is safe in a file name. */
+export function fileStamp(d: Date, ms = false): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const base = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}.${p(d.getMinutes())}.${p(d.getSeconds())}`;
+  return ms ? `${base}.${p(d.getMilliseconds(), 3)}` : base;
+}

@@ -2,6 +2,7 @@ import type { CameraService } from './camera-service';
 import type { LiveViewClient } from './live-view-client';
 import type { PlayerClient } from './player-client';
 import type { PwaController } from './pwa';
+import type { RecorderService } from './recorder-service';
 import type { RecordingsRepository } from '../storage/recordings';
 import type { SelfCheckResult } from './self-check';
 
@@ -16,4 +17,6 @@ export interface AppServices {
   /** The camera link (Web Serial or the demo camera). */
   camera: CameraService;
   createLiveView(canvas: HTMLCanvasElement): LiveViewClient;
+  /** Records the camera's frames to the library (absent without a library). */
+  recorder?: RecorderService;
 }

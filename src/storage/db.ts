@@ -5,8 +5,12 @@ export const DB_NAME = 'omv-recorder';
 /** Bump when the schema changes, and add a step to {@link upgrade}. */
 export const DB_VERSION = 1;
 
-/** Where a recording came from. */
-export type RecordingOrigin = 'imported' | 'recorded';
+/**
+ * Where a recording came from: a file the user imported, a camera recording that was stopped normally, or
+ * one whose tab closed or crashed mid-recording and was indexed and cut to its last complete frame on the
+ * next start.
+ */
+export type RecordingOrigin = 'imported' | 'recorded' | 'recovered';
 
 /** Where a stream stops being readable (the engine's `damage()`), as stored. */
 export interface RecordingDamage {
@@ -38,6 +42,12 @@ export interface RecordingRecord {
   thumbnail: Blob | null;
   damage: RecordingDamage | null;
   origin: RecordingOrigin;
+  /**
+   * True while a tab is writing the file (the counts grow about once a second). A record still marked so
+   * when no tab holds its Web Lock belongs to a tab that closed or crashed: the next start recovers it.
+   * Absent on records written before recording existed (same meaning as false).
+   */
+  inProgress?: boolean;
 }
 
 /** The typed schema: one store, `recordings`, keyed by id, indexed by date. */

@@ -1,4 +1,6 @@
+import { MESSAGES } from '../format/errors';
 import {
+  InspectError,
   inspectRecording,
   type InspectOptions,
   type InspectSummary,
@@ -132,6 +134,110 @@ export class RecordingsRepository extends EventTarget {
     }
   }
 
+  /**
+   * Catalogs a camera recording as it starts: an entry marked in progress, with no frames yet, pointing at
+   * the OPFS file the recorder worker is about to create. The counts grow through {@link updateRecording}.
+   */
+  async beginRecording(entry: {
+    id: string;
+    fileName: string;
+    name: string;
+    createdAt: number;
+  }): Promise<void> {
+    const record: RecordingRecord = {
+      ...entry,
+      name: defaultName(entry.name),
+      bytes: 0,
+      version: 'V2.0',
+      frames: 0,
+      durationMs: 0,
+      formats: [],
+      width: 0,
+      height: 0,
+      thumbnail: null,
+      damage: null,
+      origin: 'recorded',
+      inProgress: true,
+    };
+    const db = await this.database();
+    const tx = db.transaction('recordings', 'readwrite');
+    await Promise.all([tx.store.put(record), tx.done]);
+    this.changed();
+  }
+
+  /** The growing counts of a recording in progress (what is durable in its file so far). */
+  async updateRecording(
+    id: string,
+    counts: { frames: number; bytes: number; durationMs: number },
+  ): Promise<void> {
+    const db = await this.database();
+    const tx = db.transaction('recordings', 'readwrite');
+    const record = await tx.store.get(id);
+    if (!record) {
+      await tx.done;
+      return;
+    }
+    await Promise.all([tx.store.put({ ...record, ...counts }), tx.done]);
+    this.changed();
+  }
+
+  /**
+   * Ends a recording: inspects its closed file (summary, formats, thumbnail) and clears the in-progress
+   * mark. A file without a single complete frame is deleted with its entry, and null is returned.
+   */
+  async finishRecording(
+    id: string,
+    origin: 'recorded' | 'recovered' = 'recorded',
+  ): Promise<RecordingRecord | null> {
+    const record = await this.require(id);
+    let summary: InspectSummary | null = null;
+    try {
+      summary = await this.inspect({ opfsName: record.fileName }, { name: record.name });
+    } catch (e) {
+      // The worker died before creating the file, or before its 16-byte magic reached the disk.
+      if (!isMissingOrEmpty(e)) throw e;
+    }
+    if (!summary || summary.count === 0) {
+      await this.delete(id);
+      return null;
+    }
+    const next: RecordingRecord = {
+      ...record,
+      bytes: summary.bytes,
+      version: summary.version,
+      frames: summary.count,
+      durationMs: summary.durationMs,
+      formats: summary.formats,
+      width: summary.width,
+      height: summary.height,
+      thumbnail: summary.thumbnail,
+      damage: summary.damage,
+      origin,
+      inProgress: false,
+    };
+    const db = await this.database();
+    const tx = db.transaction('recordings', 'readwrite');
+    await Promise.all([tx.store.put(next), tx.done]);
+    this.changed();
+    return next;
+  }
+
+  /** Entries still marked in progress (being recorded by some tab, or left behind by one that closed). */
+  async inProgress(): Promise<RecordingRecord[]> {
+    return (await this.list()).filter((r) => r.inProgress);
+  }
+
+  /** Stream files in the recordings folder that no entry points at (a tab closed between the two). */
+  async orphanFiles(): Promise<string[]> {
+    const known = new Set((await this.list()).map((r) => r.fileName));
+    const orphans: string[] = [];
+    const dir = await recordingsDirectory();
+    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) {
+      if (/^rec-.*\.bin$/.test(name) && !known.has(name)) orphans.push(name);
+    }
+    return orphans;
+  }
+
   /** The recording's bytes as a File named after the recording. */
   async getFile(id: string): Promise<File> {
     const record = await this.require(id);
@@ -228,6 +334,12 @@ export class RecordingsRepository extends EventTarget {
   private changed(): void {
     this.dispatchEvent(new Event('change'));
   }
+}
+
+function isMissingOrEmpty(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  if (e.name === 'NotFoundError') return true;
+  return e instanceof InspectError && e.detail === MESSAGES.shortRead;
 }
 
 function validName(name: string): string {
