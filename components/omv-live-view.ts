@@ -14,7 +14,7 @@ import type { OmvTerminal } from './omv-terminal';
 import './omv-terminal';
 import './omv-script-panel';
 import './omv-recorder-panel';
-import type { RecorderService } from '../src/app/recorder-service';
+import { LIVE_VIEW_READER, type RecorderService } from '../src/app/recorder-service';
 
 /**
  * The live camera: a stage the live-view worker draws on (letterboxed like the player), connection state,
@@ -140,8 +140,14 @@ export class OmvLiveView extends LitElement {
     // The worker starts with the first connection, not with the page.
     const state = this.status?.state ?? 'idle';
     if (!this.client && this.createClient && state !== 'idle') {
-      this.client = this.createClient(this.canvas);
-      this.client.addEventListener('state', (e) => (this.view = (e as CustomEvent<LiveViewState>).detail));
+      const client = this.createClient(this.canvas);
+      this.client = client;
+      client.addEventListener('state', (e) => (this.view = (e as CustomEvent<LiveViewState>).detail));
+      // With shared memory the worker reads the newest frame from the recorder's ring itself.
+      const off = this.recorder?.watchRing((ring) =>
+        client.useRing(ring.buffer as SharedArrayBuffer, LIVE_VIEW_READER),
+      );
+      if (off) this.unbind.push(off);
     }
   }
 

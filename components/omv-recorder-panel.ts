@@ -142,7 +142,8 @@ export class OmvRecorderPanel extends LitElement {
         ${this.renderFigures(s)}
         <p
           class="msg ${s.problem ? 'bad' : ''}"
-          role=${s.problem ? 'alert' : 'status'}
+          role=${s.problem ? 'alert' : nothing}
+          aria-live="polite"
           data-field="recorder-message"
         >
           ${s.message ?? ''}

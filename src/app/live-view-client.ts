@@ -33,6 +33,7 @@ export class LiveViewClient extends EventTarget {
   private inFlight = false;
   private next: FrameLike | null = null;
   private pageStale = 0;
+  private ringMode = false;
   private nextId = 1;
   private readonly snapshots = new Map<
     number,
@@ -49,8 +50,19 @@ export class LiveViewClient extends EventTarget {
     this.send({ type: 'init', canvas: offscreen }, [offscreen]);
   }
 
+  /**
+   * Lets the worker read frames from the frame ring itself (null: back to {@link show}). While it does,
+   * `show()` does nothing: frames no longer travel through the page.
+   */
+  useRing(buffer: SharedArrayBuffer | null, readerId: number): void {
+    this.ringMode = buffer !== null;
+    this.next = null;
+    this.send({ type: 'ring', buffer, readerId });
+  }
+
   /** Shows `frame` as soon as the worker is free; a frame still waiting is replaced (and counted). */
   show(frame: FrameLike): void {
+    if (this.ringMode) return;
     if (!this.inFlight) return this.post(frame);
     if (this.next) this.pageStale++;
     this.next = frame;

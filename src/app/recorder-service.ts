@@ -60,8 +60,9 @@ export interface RecorderNotice {
 const RECORDING_RING_SECONDS = 3;
 /** A post-trigger window whose frames stopped coming ends this long after its due time. */
 const WINDOW_GRACE_MS = 2000;
-/** Reader ids 0..2 are for sessions (a finishing one may overlap the next); 3 is left for the live view. */
+/** Reader ids 0..2 are for sessions (a finishing one may overlap the next); 3 is the live view's. */
 const SESSION_READERS = [0, 1, 2];
+export const LIVE_VIEW_READER = 3;
 
 /** µs on the clock shared by the page and its workers. */
 export const nowUs = (): number => (performance.timeOrigin + performance.now()) * 1000;
@@ -90,6 +91,7 @@ export class RecorderService extends EventTarget {
   private ring: FrameRing | null = null;
   private writer: RingWriter | null = null;
   private readonly sessions = new Set<RecorderSession>();
+  private readonly ringListeners = new Set<(ring: FrameRing) => void>();
   /** The session writing the current recording or the current trigger window. */
   private active: RecorderSession | null = null;
   private readonly usedReaders = new Map<RecorderSession, number>();
@@ -113,6 +115,16 @@ export class RecorderService extends EventTarget {
       () => this.status.bytes,
       (why) => void this.stopForStorage(why),
     );
+  }
+
+  /**
+   * Calls `listener` with the shared ring now (if there is one) and with every new ring; returns the
+   * unsubscribe function. Without shared memory there is never a ring to share.
+   */
+  watchRing(listener: (ring: FrameRing) => void): () => void {
+    this.ringListeners.add(listener);
+    if (this.ring && this.status.sharedMemory) listener(this.ring);
+    return () => this.ringListeners.delete(listener);
   }
 
   /** True while frames are being written or the ring is armed: reloads must wait. */
@@ -202,7 +214,14 @@ export class RecorderService extends EventTarget {
 
   /** Every frame the camera delivers comes here (a CameraService frame sink). */
   onFrame(frame: CameraFrame): void {
-    if (this.status.mode === 'idle' && this.sessions.size === 0 && !this.claiming) return;
+    // With shared memory the ring always runs: the live view draws from it. Without, only to record.
+    if (
+      !this.status.sharedMemory &&
+      this.status.mode === 'idle' &&
+      this.sessions.size === 0 &&
+      !this.claiming
+    )
+      return;
     const timeUs = (performance.timeOrigin + frame.receivedAt) * 1000;
     let ring = this.ring;
     if (!ring || !ring.fits(frame)) ring = this.replaceRing(frame);
@@ -270,6 +289,7 @@ export class RecorderService extends EventTarget {
       });
       return null;
     }
+    if (this.status.sharedMemory) for (const listener of this.ringListeners) listener(this.ring);
     if (old && oldRing) {
       // The old ring's sessions write what it holds and end; the current recording or trigger window
       // goes on in a new file on the new ring, from its first frame.

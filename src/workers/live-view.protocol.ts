@@ -13,6 +13,11 @@ export interface LiveFrame {
 export type LiveViewCommand =
   | { type: 'init'; canvas: OffscreenCanvas }
   | { type: 'frame'; frame: LiveFrame }
+  /**
+   * Draw from the frame ring instead of `frame` messages: the worker reads the newest frame itself
+   * (reader `readerId`, 'latest' mode), so frames never travel through the page. null: back to messages.
+   */
+  | { type: 'ring'; buffer: SharedArrayBuffer | null; readerId: number }
   | { type: 'clear' }
   | { type: 'snapshot'; id: number };
 

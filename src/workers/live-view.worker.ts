@@ -1,4 +1,5 @@
 import { Image } from '../format/image';
+import { FrameRing, RingReader } from '../ring';
 import { decodeFrame } from './decode-frame';
 import type { LiveFrame, LiveViewCommand, LiveViewEvent } from './live-view.protocol';
 
@@ -32,6 +33,9 @@ self.onmessage = (event: MessageEvent<LiveViewCommand>) => {
         waiting = cmd.frame;
         if (!busy) void drawLoop();
         break;
+      case 'ring':
+        followRing(cmd.buffer, cmd.readerId);
+        break;
       case 'clear':
         waiting = null;
         if (canvas && ctx) ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -52,6 +56,47 @@ self.onmessage = (event: MessageEvent<LiveViewCommand>) => {
     post({ type: 'error', name: err.name, message: err.message });
   }
 };
+
+/** The ring being followed; a new one (or null) ends the loop on the old one. */
+let ringReader: RingReader | null = null;
+
+function followRing(buffer: SharedArrayBuffer | null, readerId: number): void {
+  ringReader?.detach();
+  ringReader = null;
+  if (!buffer) return;
+  const ring = FrameRing.attach(buffer);
+  const reader = new RingReader(ring, readerId, 'latest');
+  reader.attach('next');
+  ringReader = reader;
+  void ringLoop(ring, reader);
+}
+
+/** Draws the newest frame of the ring whenever the worker is free; frames written meanwhile are skipped. */
+async function ringLoop(ring: FrameRing, reader: RingReader): Promise<void> {
+  const skippedBefore = skipped;
+  while (ringReader === reader) {
+    const f = reader.read();
+    if (!f) {
+      if (ring.isClosed()) return;
+      await reader.wait(1000);
+      continue;
+    }
+    const own = f.data.byteOffset === 0 && f.data.byteLength === f.data.buffer.byteLength;
+    const frame: LiveFrame = { ...f, data: (own ? f.data.buffer : f.data.slice().buffer) as ArrayBuffer };
+    const error = await draw(frame);
+    skipped = skippedBefore + reader.skipped;
+    post({
+      type: 'drawn',
+      seq: f.seq,
+      width: f.width,
+      height: f.height,
+      pixformat: f.pixformat,
+      drawn,
+      skipped,
+      error,
+    });
+  }
+}
 
 async function drawLoop(): Promise<void> {
   busy = true;
