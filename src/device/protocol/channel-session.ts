@@ -53,7 +53,10 @@ export interface ChannelSessionOptions {
   replyTimeoutMs?: number;
   /** SYNC attempts per resync (default 3). */
   syncAttempts?: number;
-  /** Consecutive failed resyncs before the session gives up (default 5). */
+  /**
+   * Consecutive failed resyncs without any answer from the camera before the session gives up (default 5). A camera
+   * that still answers (a noisy link) is never given up on.
+   */
   maxResyncs?: number;
   /** Poll CHANNEL_POLL when no event arrived for this long while streaming (default 1000 ms, IDE behaviour). */
   idlePollMs?: number;
@@ -63,6 +66,11 @@ export interface ChannelSessionOptions {
   initialBytes?: Uint8Array;
   /** Wait for the SOFT_REBOOT event after STDIN_STOP (default 500 ms, PY CLI). */
   stopWaitMs?: number;
+  /**
+   * How long a stopped script may take to actually end (its stdin POLL bit to clear) before stopScript / runScript
+   * fail (default 5000 ms). A script ends when the VM takes the interrupt, e.g. after a long C call.
+   */
+  scriptStopTimeoutMs?: number;
 }
 
 /** Largest max payload of any known board (AE3/N6, §2.6): the parser's size until caps are known. */
@@ -72,6 +80,8 @@ const MAX_ERRORS = 20;
 const MIN_LOCK_INTERVAL_MS = 11;
 /** LOCK attempts answered BUSY before waiting for the next stream event. */
 const MAX_BUSY_RETRIES = 2;
+/** CHANNEL_POLL period while waiting for a stopped script to end (the device's own poll period, §2.15). */
+const STOP_POLL_MS = 50;
 
 interface Reply {
   /** Last packet's flags (ACK / NAK / data). */
@@ -189,6 +199,8 @@ export class ChannelSession implements Camera {
   private readonly decoder = new Utf8Decoder();
   private st = { frames: 0, bytes: 0, dropped: 0, corrupt: 0, lost: 0, cameraFps: null as number | null };
   private errors: string[] = [];
+  /** Valid non-event packets received: any sign that the camera answers requests. */
+  private answers = 0;
   private arrivals: number[] = [];
   private frameSeq = 0;
 
@@ -206,6 +218,7 @@ export class ChannelSession implements Camera {
       idlePollMs: opts.idlePollMs ?? 1000,
       maxQueuedFrames: opts.maxQueuedFrames ?? 8,
       stopWaitMs: opts.stopWaitMs ?? 500,
+      scriptStopTimeoutMs: opts.scriptStopTimeoutMs ?? 5000,
     };
     link.listen(
       (b) => this.onBytes(b),
@@ -251,6 +264,7 @@ export class ChannelSession implements Camera {
       this.onEvent(p);
       return;
     }
+    this.answers++;
     if (p.flags & FLAG.RTX && p.seq !== this.seq) return; // duplicate of a packet already received: re-ACKed, dropped
     const w0 = this.pending;
     if (p.opcode === OPCODE.PROTO_SYNC) {
@@ -503,6 +517,7 @@ export class ChannelSession implements Camera {
 
   private async pump(): Promise<void> {
     let failedResyncs = 0;
+    let answersAtFailure = this.answers;
     while (!this.closed && !this.linkLost) {
       try {
         if (this.resyncNeeded) {
@@ -528,6 +543,10 @@ export class ChannelSession implements Camera {
         const msg = e instanceof Error ? e.message : String(e);
         this.recordError(msg);
         if (this.resyncNeeded === null && e instanceof ProtocolError && e.kind !== 'nak') {
+          // Give up only on a camera that stopped answering: any packet since the last failure (a reply, a NAK, a
+          // fragment of a read cut short by a corrupted byte) shows a camera behind a noisy link, which recovers.
+          if (this.answers !== answersAtFailure) failedResyncs = 0;
+          answersAtFailure = this.answers;
           failedResyncs++;
           if (failedResyncs > this.o.maxResyncs) {
             this.linkLost = new Error(`camera stopped answering: ${msg}`);
@@ -720,11 +739,68 @@ export class ChannelSession implements Camera {
     }
     this.resyncNeeded = null;
     await this.resync(this.softRebootSeen ? 'soft reboot after stop' : 'after stop');
+    await this.awaitScriptEnd();
     this.scriptRunning = false;
   }
 
+  /**
+   * Polls until the stdin bit clears: STDIN_STOP only takes effect when the VM accepts the interrupt (§2.10), which a
+   * script inside a long C call does later. Uploading before that end runs into the §2.13 trap: the end of a stdin
+   * script wipes the upload buffer, and the new script never runs. The soft reboot that follows a stdin script's end
+   * is resynchronised here, so the session is in step when this returns.
+   */
+  private async awaitScriptEnd(): Promise<void> {
+    const deadline = this.clock.now() + this.o.scriptStopTimeoutMs;
+    for (;;) {
+      if (this.resyncNeeded) {
+        const why = this.resyncNeeded;
+        this.resyncNeeded = null;
+        await this.resync(why);
+      }
+      let running = true;
+      try {
+        await this.poll();
+        running = this.scriptRunning;
+      } catch (e) {
+        // The script ended meanwhile: its soft reboot answered the poll with NAK SEQUENCE or cut it off; resync.
+        if (
+          !(e instanceof ProtocolError) ||
+          e.kind === 'closed' ||
+          (e.kind === 'nak' && !isRecoverable(e.status))
+        )
+          throw e;
+        this.resyncNeeded ??= e.message;
+      }
+      if (!running && !this.resyncNeeded) return;
+      if (this.linkLost) throw new ProtocolError(this.linkLost.message, 'closed');
+      if (this.clock.now() >= deadline) {
+        // Not a ProtocolError: the session is in step, nothing to resync or retry.
+        throw new Error(`the running script did not stop within ${this.o.scriptStopTimeoutMs / 1000} s`);
+      }
+      if (running) await this.idle(STOP_POLL_MS);
+    }
+  }
+
   stopScript(): Promise<void> {
-    return this.enqueue(() => this.doStop());
+    return this.enqueue(() => this.retryOnce('stop script', () => this.doStop()));
+  }
+
+  /** §6: after a timeout/CRC/sequence error, resync and run `step` once more from its start. */
+  private async retryOnce(what: string, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (e) {
+      if (
+        !(e instanceof ProtocolError) ||
+        e.kind === 'closed' ||
+        (e.kind === 'nak' && !isRecoverable(e.status))
+      ) {
+        throw e;
+      }
+      this.recordError(`${what}: ${e.message}; resync and retry`);
+      await this.resync(`retry after ${e.message}`);
+      await step();
+    }
   }
 
   runScript(source: string): Promise<void> {
@@ -742,23 +818,8 @@ export class ChannelSession implements Camera {
       this.scriptRunning = true;
       // Stream settings only change at a soft reboot, and every soft reboot leads to a resync that re-sends them.
     };
-    return this.enqueue(async () => {
-      try {
-        await upload();
-      } catch (e) {
-        // §6: after a timeout/CRC/sequence error, resync and restart the whole upload from STDIN_RESET, once.
-        if (
-          !(e instanceof ProtocolError) ||
-          e.kind === 'closed' ||
-          (e.kind === 'nak' && !isRecoverable(e.status))
-        ) {
-          throw e;
-        }
-        this.recordError(`run script: ${e.message}; resync and retry`);
-        await this.resync(`retry after ${e.message}`);
-        await upload();
-      }
-    });
+    // A failed upload restarts from STDIN_RESET (never resumes mid-way, §6).
+    return this.enqueue(() => this.retryOnce('run script', upload));
   }
 
   // ---- Camera surface ----------------------------------------------------------------------------------------
