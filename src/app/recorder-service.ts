@@ -106,6 +106,8 @@ export class RecorderService extends EventTarget {
   private readonly watch: StorageWatch;
   readonly triggers = new TriggerLines(() => void this.trigger('the camera script'));
   private lastStatusAt = 0;
+  /** The settings changed the ring's size: a new ring with the next frame that no session needs. */
+  private replan = false;
   /** Record was clicked and the lock is being taken: frames already go into the ring. */
   private claiming = false;
 
@@ -135,6 +137,8 @@ export class RecorderService extends EventTarget {
   updateSettings(patch: Partial<RecorderSettings>): void {
     this.settings = { ...this.settings, ...patch };
     saveSettings(this.settings);
+    // The ring's size follows the seconds and the memory limit: re-planned with the next frame.
+    if ('preSeconds' in patch || 'ringMaxMB' in patch) this.replan = true;
   }
 
   /** "Record": every frame from now on, until {@link stopRecording}. */
@@ -224,7 +228,9 @@ export class RecorderService extends EventTarget {
       return;
     const timeUs = (performance.timeOrigin + frame.receivedAt) * 1000;
     let ring = this.ring;
-    if (!ring || !ring.fits(frame)) ring = this.replaceRing(frame);
+    // A new size waits until no session reads the ring (a recording must not be split for it).
+    if (!ring || !ring.fits(frame) || (this.replan && this.sessions.size === 0 && !this.pending))
+      ring = this.replaceRing(frame);
     if (!ring || !this.writer) return;
     this.writer.write({ ...frame, timeUs });
     if (this.pending) {
@@ -273,6 +279,7 @@ export class RecorderService extends EventTarget {
   private replaceRing(frame: CameraFrame): FrameRing | null {
     const old = this.writer;
     const oldRing = this.ring;
+    this.replan = false;
     const shape = { width: frame.width, height: frame.height, pixformat: frame.pixformat };
     const seconds = Math.max(this.settings.preSeconds, RECORDING_RING_SECONDS);
     const fps = Math.max(30, Math.ceil(frame.cameraFps ?? 30));
