@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import { controlStyles } from './shared-styles';
+import { controlStyles, figureStyles } from './shared-styles';
 import {
   DEFAULT_SCRIPT,
   type CameraService,
@@ -24,6 +24,7 @@ import { LIVE_VIEW_READER, type RecorderService } from '../src/app/recorder-serv
 export class OmvLiveView extends LitElement {
   static override styles = [
     controlStyles,
+    figureStyles,
     css`
       :host {
         display: grid;
@@ -79,17 +80,6 @@ export class OmvLiveView extends LitElement {
         grid-template-columns: repeat(auto-fill, minmax(9rem, 1fr));
         gap: 0.3rem 1rem;
         margin: 0;
-      }
-      dl div {
-        display: grid;
-      }
-      dt {
-        font-size: 0.8rem;
-        color: #9fb0c8;
-      }
-      dd {
-        margin: 0;
-        font-variant-numeric: tabular-nums;
       }
       .panels {
         display: grid;

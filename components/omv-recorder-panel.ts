@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { controlStyles } from './shared-styles';
+import { controlStyles, figureStyles } from './shared-styles';
 import type { RecorderService, RecorderStatus } from '../src/app/recorder-service';
 import { LIMITS, inRange, type RecorderSettings } from '../src/app/recorder-settings';
 import { formatBytes, formatTime } from '../src/app/format-time';
@@ -14,6 +14,7 @@ import { formatBytes, formatTime } from '../src/app/format-time';
 export class OmvRecorderPanel extends LitElement {
   static override styles = [
     controlStyles,
+    figureStyles,
     css`
       :host {
         display: grid;
@@ -34,17 +35,6 @@ export class OmvRecorderPanel extends LitElement {
         flex-wrap: wrap;
         gap: 0.3rem 1.2rem;
         margin: 0;
-      }
-      dl div {
-        display: grid;
-      }
-      dt {
-        font-size: 0.8rem;
-        color: #9fb0c8;
-      }
-      dd {
-        margin: 0;
-        font-variant-numeric: tabular-nums;
       }
       .msg {
         margin: 0;

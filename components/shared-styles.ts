@@ -37,3 +37,18 @@ export const controlStyles = css`
     outline-offset: 2px;
   }
 `;
+
+/** Label-over-value figures in a `<dl>` (`<div><dt>label</dt><dd>value</dd></div>`): live and recorder stats. */
+export const figureStyles = css`
+  dl div {
+    display: grid;
+  }
+  dt {
+    font-size: 0.8rem;
+    color: #9fb0c8;
+  }
+  dd {
+    margin: 0;
+    font-variant-numeric: tabular-nums;
+  }
+`;

@@ -101,3 +101,14 @@ export function matchWritten(recorded: { data: Buffer }[], written: { data: Buff
 export function consecutive(indices: number[]): boolean {
   return indices.every((v, i) => v >= 0 && (i === 0 || v === indices[i - 1]! + 1));
 }
+
+/**
+ * Checks that every recorded frame is one the camera sent, byte for byte, and that together they are a
+ * run of consecutive sent frames (none lost, none duplicated, in order). Returns their places in `written`.
+ */
+export function expectSentFrames(recorded: { data: Buffer }[], written: { data: Buffer }[]): number[] {
+  const at = matchWritten(recorded, written);
+  expect(at.filter((i) => i < 0).length, 'recorded frames the camera never sent').toBe(0);
+  expect(consecutive(at), 'no frame lost or duplicated between the first and the last').toBe(true);
+  return at;
+}

@@ -159,10 +159,7 @@ export class RecordingsRepository extends EventTarget {
       origin: 'recorded',
       inProgress: true,
     };
-    const db = await this.database();
-    const tx = db.transaction('recordings', 'readwrite');
-    await Promise.all([tx.store.put(record), tx.done]);
-    this.changed();
+    await this.put(record);
   }
 
   /** The growing counts of a recording in progress (what is durable in its file so far). */
@@ -215,10 +212,7 @@ export class RecordingsRepository extends EventTarget {
       origin,
       inProgress: false,
     };
-    const db = await this.database();
-    const tx = db.transaction('recordings', 'readwrite');
-    await Promise.all([tx.store.put(next), tx.done]);
-    this.changed();
+    await this.put(next);
     return next;
   }
 
@@ -296,6 +290,14 @@ export class RecordingsRepository extends EventTarget {
     const granted = navigator.storage.persist ? await navigator.storage.persist() : false;
     this.changed();
     return granted;
+  }
+
+  /** Writes one record and tells the lists. */
+  private async put(record: RecordingRecord): Promise<void> {
+    const db = await this.database();
+    const tx = db.transaction('recordings', 'readwrite');
+    await Promise.all([tx.store.put(record), tx.done]);
+    this.changed();
   }
 
   private async require(id: string): Promise<RecordingRecord> {

@@ -1,3 +1,4 @@
+import type { RingFrameIn } from '../ring';
 import type { ByteStore } from '../format/byte-store';
 import { ceil16 } from '../format/bytes';
 import { FileImageIO } from '../format/file-stream';
@@ -14,17 +15,8 @@ import {
   type SplitLimits,
 } from './recorder.protocol';
 
-/** One camera frame as the ring holds it (`RingFrameIn`): `image_t` fields, payload, capture time. */
-export interface WriterFrame {
-  width: number;
-  height: number;
-  pixformat: number;
-  /** The `image_t.size` field (the JPEG/PNG length). */
-  size: number;
-  data: Uint8Array;
-  /** Capture time in µs on a monotonic clock. */
-  timeUs: number;
-}
+/** One camera frame as the ring holds it: `image_t` fields, payload, capture time (µs, monotonic). */
+export type WriterFrame = RingFrameIn;
 
 export interface RecordingWriterOptions {
   split?: SplitLimits;
