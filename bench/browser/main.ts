@@ -4,7 +4,8 @@ import { time, type Timing } from '../harness';
 import { makeFpsStream, type FpsKind } from './fps-streams';
 import { gifBench } from './gif-bench';
 import { exportBench } from './export-bench';
-import type { BenchReply, BenchRequest, FpsResult } from './protocol';
+import { e2e, recorderThroughput } from './recorder-bench';
+import type { BenchReply, BenchRequest, FpsResult, RecorderBenchApi } from './protocol';
 
 /** Runs one request in a fresh module worker and resolves with its reply. */
 function run(request: BenchRequest): Promise<BenchReply> {
@@ -63,7 +64,17 @@ declare global {
       fps: typeof fps;
       gif: typeof gifBench;
       exportClip: typeof exportBench;
+      recorderThroughput: RecorderBenchApi['recorderThroughput'];
+      recorder: RecorderBenchApi['recorder'];
     };
   }
 }
-window.omvBench = { run, firstFrame, fps, gif: gifBench, exportClip: exportBench };
+window.omvBench = {
+  run,
+  firstFrame,
+  fps,
+  gif: gifBench,
+  exportClip: exportBench,
+  recorderThroughput,
+  recorder: e2e,
+};
