@@ -3,18 +3,21 @@
  * with the board pushing pre-compressed QVGA JPEGs as fast as the stream takes them (the `img.flush()` link
  * benchmark of protocol.md §4/§5.1). Figures: frames/s and bytes/s delivered host-side against the link's capacity
  * (target ≥ 90 % for QVGA JPEG), and process CPU time per frame (host session + emulator share the process).
- * Real time (systemClock), a few seconds per case.
+ * Then the CPU split: the same cases with the emulator on a worker thread (bench/camera-thread.ts), each thread's own
+ * CPU time per frame: the host session's share (main thread), the emulator's (worker), and the rest (V8/libuv helper
+ * threads: GC, compilers). Real time (systemClock), a few seconds per case.
  */
+import { Worker } from 'node:worker_threads';
 import { connectCamera } from '../src/device/protocol/camera';
 import {
   createDemoCamera,
   FLUSH_LOOP_PY,
   ReplaySource,
-  TestPatternSource,
   type BoardModel,
   type LinkSpeed,
 } from '../src/device/emulator/index';
 import { encodePacket, FLAG, OPCODE, PacketParser, type Packet } from '../src/device/protocol/packet';
+import { emulatorLink, qvgaFrames, threadCpuMs, type EmulatorJob } from './camera-thread';
 import type { Suite } from './harness';
 
 const RUN_MS = 2500;
@@ -22,11 +25,6 @@ const RUN_MS = 2500;
 function wireBytes(total: number, maxPayload: number): number {
   const fragments = Math.ceil(total / maxPayload);
   return total + fragments * 14 + 4 * 10 + 3 * 14 + 10 + 4 * 14;
-}
-
-function qvgaFrames(n: number, quality = 70): { width: number; height: number; jpeg: Uint8Array }[] {
-  const src = new TestPatternSource({ width: 320, height: 240, format: 'JPEG', quality });
-  return Array.from({ length: n }, () => ({ width: 320, height: 240, jpeg: src.next().data }));
 }
 
 async function runCase(
@@ -104,8 +102,69 @@ export const suite: Suite = {
     await referenceReader('H7 Plus', 'full-speed', frames);
     await referenceReader('N6', 'high-speed', frames);
     await referenceReader('H7 Plus', 'unlimited', frames);
+    console.log(
+      'CPU split: emulator on a worker thread, host session on the main thread (per-thread CPU time)',
+    );
+    await splitCase({ model: 'H7', link: 'full-speed', frames: 8, quality: 70 });
+    await splitCase({ model: 'H7 Plus', link: 'full-speed', frames: 8, quality: 70 });
+    await splitCase({ model: 'N6', link: 'high-speed', frames: 8, quality: 70 });
+    await splitCase({ model: 'H7 Plus', link: 'unlimited', frames: 8, quality: 70 });
+    await splitCase({ model: 'H7 Plus', link: 'full-speed', frames: 8, quality: 95 });
   },
 };
+
+const WORKER = new URL('./camera-thread.worker.mjs', import.meta.url);
+
+/**
+ * One case with the emulator on its own thread. The link bytes cross threads as messages (one copy each way, like
+ * a serial read), so frames/s can differ a little from the same-thread run; the host's CPU includes receiving them.
+ */
+async function splitCase(job: EmulatorJob): Promise<void> {
+  const mainCpu0 = threadCpuMs();
+  if (mainCpu0 === null) {
+    console.log('  (no per-thread CPU time on this OS: /proc/thread-self/schedstat is missing)');
+    return;
+  }
+  const worker = new Worker(WORKER, { workerData: job });
+  const failed = new Promise<never>((_, reject) => worker.once('error', reject));
+  const link = emulatorLink(worker);
+  try {
+    const cam = await Promise.race([connectCamera(link), failed]);
+    const it = cam.frames()[Symbol.asyncIterator]();
+    await Promise.race([it.next(), failed]); // warm-up: the first frame
+    const host0 = threadCpuMs()!;
+    const emu0 = await link.cpuMs();
+    const proc0 = process.cpuUsage();
+    const t0 = performance.now();
+    let n = 0;
+    for (;;) {
+      const left = t0 + RUN_MS - performance.now();
+      if (left <= 0) break;
+      const r = await Promise.race([
+        it.next(),
+        new Promise<null>((res) => setTimeout(() => res(null), left)),
+      ]);
+      if (!r || r.done) break;
+      n++;
+    }
+    const secs = (performance.now() - t0) / 1000;
+    const host = threadCpuMs()! - host0;
+    const emu1 = await link.cpuMs();
+    const proc = process.cpuUsage(proc0);
+    const total = (proc.user + proc.system) / 1000;
+    const emu = emu0 !== null && emu1 !== null ? emu1 - emu0 : NaN;
+    const per = (ms: number): string => (ms / Math.max(1, n)).toFixed(2);
+    console.log(
+      `${job.model} ${job.link} q${job.quality}: ${(n / secs).toFixed(1)} frames/s; CPU ms/frame: host session ${per(host)}, ` +
+        `emulator ${per(emu)}, other threads ${per(Math.max(0, total - host - emu))}, process ${per(total)}; ` +
+        `host ${((100 * host) / 1000 / secs).toFixed(0)} % of a core`,
+    );
+    await it.return?.();
+    await cam.close();
+  } finally {
+    await worker.terminate();
+  }
+}
 
 /**
  * A minimal reader written from protocol.md §2.16/§2.17 (LOCK no sooner than 10 ms after the previous lock, on
