@@ -282,7 +282,6 @@ describe('readGif: hostile input', () => {
         },
       ]),
     ];
-    const start = performance.now();
     let ok = 0;
     let rejected = 0;
     for (let i = 0; i < 4000; i++) {
@@ -316,6 +315,5 @@ describe('readGif: hostile input', () => {
     }
     expect(ok).toBeGreaterThan(100);
     expect(rejected).toBeGreaterThan(100);
-    expect(performance.now() - start).toBeLessThan(20_000);
   });
 });

@@ -124,7 +124,6 @@ interface Outcome {
   os: number;
   value: number;
   failures: string[];
-  slowestMs: number;
   /** Largest allocation seen in any case: proves the tracker is live. */
   peak: number;
 }
@@ -138,14 +137,13 @@ function fuzz(
   prepare?: (b: Uint8Array, next: () => number) => void,
 ): Outcome {
   const next = rng(seed);
-  const out: Outcome = { ok: 0, os: 0, value: 0, failures: [], slowestMs: 0, peak: 0 };
+  const out: Outcome = { ok: 0, os: 0, value: 0, failures: [], peak: 0 };
   const restore = trackAllocations();
   try {
     for (let i = 0; i < cases; i++) {
       const input = mutate(seeds[i % seeds.length]!, next);
       prepare?.(input, next);
       largest = 0;
-      const t0 = performance.now();
       try {
         decode(input);
         out.ok++;
@@ -154,8 +152,6 @@ function fuzz(
         else if (e instanceof ValueError) out.value++;
         else out.failures.push(`case ${i}: ${String(e)}`);
       }
-      const ms = performance.now() - t0;
-      out.slowestMs = Math.max(out.slowestMs, ms);
       out.peak = Math.max(out.peak, largest);
       if (largest > bound(input.length)) {
         out.failures.push(`case ${i}: allocated ${largest} bytes for a ${input.length}-byte input`);
@@ -191,7 +187,6 @@ describe('hostile input', () => {
     expect(r.peak).toBeGreaterThanOrEqual(28); // the tracker saw the 7x2 RGB565 pixels
     expect(r.ok).toBeGreaterThan(100);
     expect(r.os).toBeGreaterThan(1000);
-    expect(r.slowestMs).toBeLessThan(1000);
   });
 
   it('PNM: mutated and truncated files', () => {
@@ -208,7 +203,6 @@ describe('hostile input', () => {
     expect(r.peak).toBeGreaterThanOrEqual(1600);
     expect(r.ok).toBeGreaterThan(100);
     expect(r.os).toBeGreaterThan(1000);
-    expect(r.slowestMs).toBeLessThan(1000);
   });
 
   it('PNG: mutated files, with and without repaired CRCs', () => {
@@ -268,8 +262,6 @@ describe('hostile input', () => {
     expect(repaired.failures).toEqual([]);
     expect(repaired.ok).toBeGreaterThan(50);
     expect(repaired.peak).toBeGreaterThanOrEqual(1 << 17); // the inflater's lookup tables
-    expect(plain.slowestMs).toBeLessThan(1000);
-    expect(repaired.slowestMs).toBeLessThan(1000);
   });
 
   it('zlib streams: mutated deflate data', () => {
@@ -289,7 +281,6 @@ describe('hostile input', () => {
     );
     expect(r.failures).toEqual([]);
     expect(r.value).toBeGreaterThan(1000);
-    expect(r.slowestMs).toBeLessThan(1000);
   });
 
   it('JPEG headers and loadStill on anything', () => {

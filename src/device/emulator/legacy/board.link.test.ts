@@ -33,6 +33,11 @@ async function take(it: AsyncIterator<CameraFrame>, n: number): Promise<CameraFr
   return out;
 }
 
+/** Re-checks `cond` every few ms until it holds (no deadline: the test's timeout guards a hang). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 5));
+}
+
 describe.each(['stm32', 'tinyusb'] as const)('host ↔ legacy board (%s)', (framing) => {
   it('handshake, script output, byte-identical frames at ≤ 20 Hz, stop', async () => {
     const [host, device] = linkPair();
@@ -74,7 +79,7 @@ describe.each(['stm32', 'tinyusb'] as const)('host ↔ legacy board (%s)', (fram
     // the firmware's 20 Hz limit: GET_STATE reports (locks) frames at least 50 ms apart
     for (let i = 1; i < lockedAt.length; i++)
       expect(lockedAt[i]! - lockedAt[i - 1]!).toBeGreaterThanOrEqual(49.5);
-    await new Promise((r) => setTimeout(r, 60));
+    await until(() => text.includes('ünïcödé ✓\r\n'));
     expect(text).toContain('hello from the board\r\n');
     expect(text).toContain('ünïcödé ✓\r\n');
     expect(states).toContain('running');
@@ -82,8 +87,7 @@ describe.each(['stm32', 'tinyusb'] as const)('host ↔ legacy board (%s)', (fram
     await cam.stopScript();
     expect(board.running).toBe(false);
     expect(states.at(-1)).toBe('idle');
-    await new Promise((r) => setTimeout(r, 80));
-    expect(text).toContain('KeyboardInterrupt');
+    await until(() => text.includes('KeyboardInterrupt'));
     const before = cam.stats().frames;
     await new Promise((r) => setTimeout(r, 120));
     expect(cam.stats().frames).toBe(before); // no script, no frames
@@ -115,8 +119,7 @@ describe.each(['stm32', 'tinyusb'] as const)('host ↔ legacy board (%s)', (fram
     await cam.runScript('print("old firmware")\nwhile True:\n    pass\n');
     const frames = await take(cam.frames()[Symbol.asyncIterator](), 3);
     expect(frames.map((f) => f.data)).toEqual(seq.slice(0, 3).map((f) => f.data));
-    await new Promise((r) => setTimeout(r, 30));
-    expect(text).toContain('old firmware\r\n');
+    await until(() => text.includes('old firmware\r\n'));
     await cam.close();
   });
 
