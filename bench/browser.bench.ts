@@ -1,13 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
-import { findChromium, NO_CHROMIUM_FIX } from '../scripts/chromium-path';
+import { existsSync, readFileSync } from 'node:fs';
 import type { FpsKind } from './browser/fps-streams';
 import type { GifBenchRow } from './browser/gif-bench';
 import type { ExportBenchRow } from './browser/export-bench';
 import type { BenchReply, BenchRequest, FpsResult } from './browser/protocol';
+import { withBenchBrowser } from './bench-browser';
 import { report, type Suite, type Timing } from './harness';
 
 /**
@@ -17,29 +13,7 @@ import { report, type Suite, type Timing } from './harness';
 export const suite: Suite = {
   name: 'browser',
   async run() {
-    const executablePath = await findChromium();
-    if (!executablePath) {
-      console.log(`skipped: ${NO_CHROMIUM_FIX}`);
-      return;
-    }
-    // No HMR and no file watching: an edit elsewhere in the tree must not reload the page mid-measurement.
-    const server = await createServer({
-      server: { port: 5199, strictPort: false, hmr: false, watch: null },
-      logLevel: 'error',
-    });
-    await server.listen();
-    const url = server.resolvedUrls?.local[0] ?? 'http://localhost:5199/';
-    // A persistent profile, as a real user has: an incognito context keeps OPFS in memory behind IPC,
-    // which makes every read an order of magnitude slower than on disk.
-    const profile = mkdtempSync(join(tmpdir(), 'omv-bench-profile-'));
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath,
-      args: ['--disable-quic'],
-    });
-    try {
-      const page = await browser.newPage();
-      await page.goto(new URL('bench/browser/index.html', url).href);
-      await page.waitForFunction(() => 'omvBench' in window);
+    await withBenchBrowser(5199, async ({ page }) => {
       type BenchWindow = {
         omvBench: {
           run(r: BenchRequest): Promise<BenchReply>;
@@ -138,10 +112,6 @@ export const suite: Suite = {
           });
         }
       }
-    } finally {
-      await browser.close();
-      await server.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
+    });
   },
 };

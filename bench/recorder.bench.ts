@@ -1,10 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Page } from '@playwright/test';
-import { createServer } from 'vite';
-import { findChromium, NO_CHROMIUM_FIX } from '../scripts/chromium-path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
 import type { E2eCounts, RecorderBenchApi, ThroughputKind } from './browser/protocol';
+import { withBenchBrowser } from './bench-browser';
 import { report, type Suite } from './harness';
 
 /**
@@ -39,30 +36,7 @@ type OmvBench = { omvBench: RecorderBenchApi };
 export const suite: Suite = {
   name: 'recorder',
   async run() {
-    const executablePath = await findChromium();
-    if (!executablePath) {
-      console.log(`skipped: ${NO_CHROMIUM_FIX}`);
-      return;
-    }
-    // No HMR and no file watching: an edit elsewhere in the tree must not reload the page mid-measurement.
-    const server = await createServer({
-      server: { port: 5198, strictPort: false, hmr: false, watch: null },
-      logLevel: 'error',
-    });
-    await server.listen();
-    const url = server.resolvedUrls?.local[0] ?? 'http://localhost:5198/';
-    const profile = mkdtempSync(join(tmpdir(), 'omv-bench-profile-'));
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath,
-      args: ['--disable-quic'],
-    });
-    try {
-      const page = await browser.newPage();
-      const open = async (): Promise<void> => {
-        await page.goto(new URL('bench/browser/index.html', url).href);
-        await page.waitForFunction(() => 'omvBench' in window);
-      };
-      await open();
+    await withBenchBrowser(5198, async ({ page, browser, open }) => {
       const iso = await page.evaluate(() => (window as unknown as OmvBench).omvBench.recorder.isolation());
       console.log(
         `page: crossOriginIsolated ${iso.crossOriginIsolated}, SharedArrayBuffer ${iso.sharedArrayBuffer ? 'available' : 'missing'}; Chromium ${browser.browser()?.version() ?? '?'}`,
@@ -84,11 +58,7 @@ export const suite: Suite = {
       // A fresh page: nothing of the throughput runs (buffers, workers) left in it.
       await open();
       for (const fps of [30, 120]) await endToEnd(page, fps);
-    } finally {
-      await browser.close();
-      await server.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
+    });
   },
 };
 

@@ -172,6 +172,7 @@ export class OmvRecorderPanel extends LitElement {
       ${item('rec-frames', 'Frames written', String(s.frames))}
       ${item('rec-size', 'Size', formatBytes(s.bytes))}
       ${item('ring-seconds', 'Ring holds', `${s.ringSeconds.toFixed(1)} s (${s.ringFrames} frames)`)}
+      ${s.dropped ? item('rec-dropped', 'Not recorded (fell behind)', String(s.dropped)) : nothing}
     </dl>`;
   }
 

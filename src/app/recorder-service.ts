@@ -28,6 +28,8 @@ export interface RecorderStatus {
   saving: boolean;
   /** Since the current recording's first frame (or the current trigger's first saved frame). */
   elapsedMs: number;
+  /** Frames the ring had to refuse because a recording had not read its slot yet (none in normal use). */
+  dropped: number;
   /** Frames and bytes durable on disk for the current recording (all its split parts). */
   frames: number;
   bytes: number;
@@ -80,6 +82,7 @@ export class RecorderService extends EventTarget {
     mode: 'idle',
     saving: false,
     elapsedMs: 0,
+    dropped: 0,
     frames: 0,
     bytes: 0,
     ringSeconds: 0,
@@ -232,7 +235,14 @@ export class RecorderService extends EventTarget {
     if (!ring || !ring.fits(frame) || (this.replan && this.sessions.size === 0 && !this.pending))
       ring = this.replaceRing(frame);
     if (!ring || !this.writer) return;
-    this.writer.write({ ...frame, timeUs });
+    if (!this.writer.write({ ...frame, timeUs })) {
+      // A session's reader still holds the slot: the recorder fell behind by a whole ring. Said, never silent.
+      this.update({
+        dropped: this.status.dropped + 1,
+        message: `The recorder fell behind the camera: ${this.status.dropped + 1} frames could not be recorded (storage too slow, or the ring too small: raise its memory limit).`,
+        problem: true,
+      });
+    }
     if (this.pending) {
       const { from, stopAfterUs, name } = this.pending;
       this.pending = null;
@@ -463,7 +473,7 @@ export class RecorderService extends EventTarget {
       saving: false,
       message: msg,
       problem: false,
-      ...(mode === 'idle' ? {} : { frames: 0, bytes: 0, elapsedMs: 0 }),
+      ...(mode === 'idle' ? {} : { frames: 0, bytes: 0, elapsedMs: 0, dropped: 0 }),
     });
   }
 

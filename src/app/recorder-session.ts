@@ -1,7 +1,12 @@
-import type { FrameRing, RingReader } from '../ring';
+import { RingReader, type FrameRing } from '../ring';
 import type { RecordingRecord, RecordingsRepository } from '../storage/recordings';
 import { recordingFileName } from '../storage/opfs-dir';
-import type { RecorderCommand, RecorderEvent, RingStart } from '../workers/recorder.protocol';
+import type {
+  RecorderCommand,
+  RecorderEvent,
+  RingStart,
+  WorkerRingStart,
+} from '../workers/recorder.protocol';
 import { fileLock, tryLock } from './recorder-lock';
 
 /** What a session reports to the recorder service. */
@@ -48,6 +53,8 @@ export class RecorderSession {
   /** Settles once the worker has closed every file and each is cataloged. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
   private ended = false;
+  /** The ring reader of this session is attached (by this page, then by the worker). */
+  private holding = false;
   stopAfterUs: number | null;
 
   constructor(private readonly opts: SessionOptions) {
@@ -63,17 +70,27 @@ export class RecorderSession {
 
   /** Catalogs and locks the first file, then starts the worker on it. */
   async start(): Promise<void> {
+    const { ring, viaMessages, readerId, from, split } = this.opts;
+    // Hold the ring from `from` on right now, on this thread: the worker takes the reader over when it
+    // is up ('resume'), so no frame is overwritten while it loads and opens its file.
+    let start: WorkerRingStart = from;
+    if (!viaMessages) {
+      const hold = new RingReader(ring, readerId, 'every');
+      hold.attach(from);
+      hold.handOver();
+      this.holding = true;
+      start = 'resume';
+    }
     const id = crypto.randomUUID();
     const fileName = recordingFileName(id);
     await this.catalog(id, fileName, this.opts.name);
-    const { ring, viaMessages, readerId, from, split } = this.opts;
     const source: RecorderCommand & { type: 'start' } = {
       type: 'start',
       session: this.id,
       file: { id, fileName },
       source: viaMessages
         ? { kind: 'messages' }
-        : { kind: 'ring', buffer: ring.buffer as SharedArrayBuffer, readerId, from },
+        : { kind: 'ring', buffer: ring.buffer as SharedArrayBuffer, readerId, from: start },
       split,
       stopAfterUs: this.stopAfterUs,
     };
@@ -192,6 +209,8 @@ export class RecorderSession {
     await Promise.allSettled(this.finishing);
     this.worker.terminate();
     this.opts.viaMessages?.detach();
+    // A worker that failed or never started leaves the reader attached: it would hold the writer back.
+    if (this.holding) this.opts.ring.releaseReader(this.opts.readerId);
     // A file the worker never reported closed (it failed) keeps its lock until here; recovery takes it.
     for (const release of this.releases.values()) release();
     this.releases.clear();

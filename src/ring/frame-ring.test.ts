@@ -410,3 +410,28 @@ describe('a ring in a plain ArrayBuffer (no cross-origin isolation)', () => {
     expect(reader.read()?.seq).toBe(0);
   });
 });
+
+describe('handing an every-frame reader over to another thread', () => {
+  it('holds the writer back through the hand-over: the new owner resumes where the first one stood', () => {
+    const ring = small(4);
+    const writer = new RingWriter(ring);
+    writeAll(writer, 0, 2);
+    const page = new RingReader(ring, 1, 'every');
+    expect(page.attach('oldest')).toBe(0);
+    expect(page.handOver()).toBe(0);
+    // Nobody reads, yet the frames from 0 on stay: the ring refuses new frames once full.
+    expect(writer.write(gray(2))).toBe(true);
+    expect(writer.write(gray(3))).toBe(false);
+    const worker = new RingReader(ring, 1, 'every');
+    expect(worker.resume()).toBe(0);
+    expect([0, 1, 2].map(() => worker.read()?.seq)).toEqual([0, 1, 2]);
+    worker.detach();
+    expect(ring.readerMode(1)).toBe('detached');
+  });
+
+  it('resume() refuses an id that holds no every-frame reader', () => {
+    const ring = small(4);
+    expect(() => new RingReader(ring, 2, 'every').resume()).toThrow(/no every-frame reader/);
+    expect(() => new RingReader(ring, 2, 'latest').resume()).toThrow(/every-frame/);
+  });
+});

@@ -104,6 +104,35 @@ export class RingReader {
     return pos;
   }
 
+  /**
+   * 'every': lets another thread take this attached reader over (with {@link resume} on the same id)
+   * without a moment in which nobody holds the writer back. This object forgets the reader; the ring
+   * keeps it attached at the returned position.
+   */
+  handOver(): number {
+    this.check('handOver');
+    this.attached = false;
+    this.current = null;
+    return this.pos;
+  }
+
+  /**
+   * 'every': takes over the reader another thread attached and handed over on this id; returns the
+   * position it continues from. Error if that id holds no 'every' reader.
+   */
+  resume(): number {
+    if (this.mode !== 'every') throw new Error('Only an every-frame reader can be resumed');
+    const mode = Atomics.load(this.ring.i32, this.modeIdx);
+    if (mode !== READER_MODE.every)
+      throw new Error(
+        `Frame ring reader id ${this.id} has no every-frame reader to resume (${this.ring.readerMode(this.id)})`,
+      );
+    this.pos = Number(Atomics.load(this.ring.i64, this.posIdx));
+    this.attached = true;
+    this.current = null;
+    return this.pos;
+  }
+
   /** Stops holding the writer back (and frees the id). */
   detach(): void {
     if (!this.attached) return;

@@ -159,7 +159,8 @@ export class RecorderWorkerSession {
     if (src.kind === 'messages') return this.messages as MessageSource;
     const ring = FrameRing.attach(src.buffer);
     const reader = new RingReader(ring, src.readerId, 'every');
-    reader.attach(src.from);
+    if (src.from === 'resume') reader.resume();
+    else reader.attach(src.from);
     return {
       peek: () => reader.peek(),
       advance: () => reader.advance(),

@@ -11,6 +11,12 @@
 /** Where a ring reader starts: frames written from now, every frame held, or the first held at/after a time. */
 export type RingStart = 'next' | 'oldest' | { sinceUs: number };
 
+/**
+ * Where the worker's ring reader starts: a {@link RingStart}, or 'resume': the page attached the reader
+ * on this id already and handed it over (so no frame is overwritten while the worker starts up).
+ */
+export type WorkerRingStart = RingStart | 'resume';
+
 /** A recording file: its library id and its OPFS name (`recordingFileName(id)`). */
 export interface RecordingFileRef {
   id: string;
@@ -27,7 +33,7 @@ export interface SplitLimits {
 
 /** Where the frames come from: the ring itself (SharedArrayBuffer), or `frame` messages from the page. */
 export type RecorderSource =
-  { kind: 'ring'; buffer: SharedArrayBuffer; readerId: number; from: RingStart } | { kind: 'messages' };
+  { kind: 'ring'; buffer: SharedArrayBuffer; readerId: number; from: WorkerRingStart } | { kind: 'messages' };
 
 /** One frame sent by message (no SharedArrayBuffer): `data` is the payload, transferred. */
 export interface FrameMessage {
