@@ -112,3 +112,15 @@ export function expectSentFrames(recorded: { data: Buffer }[], written: { data: 
   expect(consecutive(at), 'no frame lost or duplicated between the first and the last').toBe(true);
   return at;
 }
+
+/** Clicks "Record"; returns the page time just before, from which the board's frames can be matched. */
+export async function startRecording(page: Page): Promise<number> {
+  const before = await pageNow(page);
+  await recorderRegion(page).getByRole('button', { name: 'Record' }).click();
+  return before;
+}
+
+/** Waits until the recorder says at least `n` frames are durable in the file. */
+export async function framesWritten(page: Page, n: number): Promise<void> {
+  await expect.poll(() => numberIn(field(page, 'rec-frames')), { timeout: 30_000 }).toBeGreaterThanOrEqual(n);
+}

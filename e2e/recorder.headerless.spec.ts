@@ -3,12 +3,12 @@ import { emulatorBundle, installFakeSerial } from './fake-serial';
 import {
   connectKeepingFrames,
   field,
+  framesWritten,
   expectSentFrames,
-  numberIn,
   opfsRecordings,
-  pageNow,
   parseStream,
   recorderRegion,
+  startRecording,
   writtenSince,
 } from './recorder-helpers';
 
@@ -25,11 +25,8 @@ test('without cross-origin isolation the app says so and still records every fra
   await connectKeepingFrames(page);
   const recorder = recorderRegion(page);
   await expect(recorder.locator('[data-field=no-shared-memory]')).toContainText('not cross-origin isolated');
-  const before = await pageNow(page);
-  await recorder.getByRole('button', { name: 'Record' }).click();
-  await expect
-    .poll(() => numberIn(field(page, 'rec-frames')), { timeout: 30_000 })
-    .toBeGreaterThanOrEqual(45);
+  const before = await startRecording(page);
+  await framesWritten(page, 45);
   await recorder.getByRole('button', { name: 'Stop recording' }).click();
   await expect(field(page, 'recorder-message')).toContainText('Saved “Recording', { timeout: 20_000 });
 

@@ -5,6 +5,7 @@ import {
   connectKeepingFrames,
   consecutive,
   field,
+  framesWritten,
   expectSentFrames,
   matchWritten,
   numberIn,
@@ -12,6 +13,7 @@ import {
   pageNow,
   parseStream,
   recorderRegion,
+  startRecording,
   writtenSince,
 } from './recorder-helpers';
 
@@ -136,8 +138,7 @@ test('split at a size: the next file starts with the next frame, none lost or du
   await recorder.getByText('Recorder settings').click();
   await recorder.getByLabel('Split files at (MB)').fill('1');
   await recorder.getByLabel('Split files at (MB)').press('Tab');
-  const before = await pageNow(page);
-  await recorder.getByRole('button', { name: 'Record' }).click();
+  const before = await startRecording(page);
   // Past 1 MB the second part is cataloged (and listed) while the recording goes on.
   await expect(page.locator('omv-library-item').filter({ hasText: '(part 2)' })).toHaveCount(1, {
     timeout: 30_000,
@@ -164,13 +165,9 @@ test('a page closed mid-recording is recovered on the next start with at most on
   const page = await context.newPage();
   await gotoApp(page);
   await connectKeepingFrames(page);
-  const recorder = recorderRegion(page);
-  const before = await pageNow(page);
-  await recorder.getByRole('button', { name: 'Record' }).click();
+  const before = await startRecording(page);
   // Some frames are already durable (the catalog says so) and the recording goes on.
-  await expect
-    .poll(() => numberIn(field(page, 'rec-frames')), { timeout: 30_000 })
-    .toBeGreaterThanOrEqual(60);
+  await framesWritten(page, 60);
   const sent = await writtenSince(page, before);
   // The tab goes away without any chance to finish (no beforeunload, no Stop).
   await page.close({ runBeforeUnload: false });
@@ -208,11 +205,8 @@ test('a full disk stops the recording cleanly with every earlier frame intact', 
   await gotoApp(page);
   await connectKeepingFrames(page);
   const recorder = recorderRegion(page);
-  const before = await pageNow(page);
-  await recorder.getByRole('button', { name: 'Record' }).click();
-  await expect
-    .poll(() => numberIn(field(page, 'rec-frames')), { timeout: 30_000 })
-    .toBeGreaterThanOrEqual(30);
+  const before = await startRecording(page);
+  await framesWritten(page, 30);
   await page.evaluate(() => ((window as unknown as { __quotaLeft?: number }).__quotaLeft = 1_000_000));
   await expect(field(page, 'recorder-message')).toContainText('Storage is almost full', { timeout: 20_000 });
   await expect(recorder.getByRole('button', { name: 'Record' })).toBeVisible();

@@ -44,7 +44,8 @@ export class RecorderSession {
   readonly id = nextSession++;
   private readonly worker: Worker;
   private readonly releases = new Map<string, () => void>();
-  private readonly names = new Map<string, { name: string; createdAt: number }>();
+  /** Ids of the files cataloged so far (part 0 before the start, split parts as the worker names them). */
+  private readonly cataloged = new Set<string>();
   /** Durable totals of closed files plus the current file's latest progress. */
   private closed = { frames: 0, bytes: 0, durationMs: 0 };
   private current = { frames: 0, bytes: 0, durationMs: 0 };
@@ -150,7 +151,7 @@ export class RecorderSession {
         return;
       case 'fileStarted':
         // Split parts: the worker named the file; the first one was cataloged before the start.
-        if (!this.names.has(e.id)) {
+        if (!this.cataloged.has(e.id)) {
           const part = `${this.opts.name} (part ${e.index + 1})`;
           await this.catalog(e.id, e.fileName, part).catch((err: unknown) => listener.problem(message(err)));
         }
@@ -193,9 +194,8 @@ export class RecorderSession {
   private async catalog(id: string, fileName: string, name: string): Promise<void> {
     const lock = await tryLock(fileLock(fileName));
     if (typeof lock === 'function') this.releases.set(id, lock);
-    const createdAt = Date.now();
-    this.names.set(id, { name, createdAt });
-    await this.opts.repo.beginRecording({ id, fileName, name, createdAt });
+    this.cataloged.add(id);
+    await this.opts.repo.beginRecording({ id, fileName, name, createdAt: Date.now() });
   }
 
   private release(id: string): void {

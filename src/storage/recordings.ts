@@ -110,15 +110,8 @@ export class RecordingsRepository extends EventTarget {
         name: defaultName(file.name),
         fileName,
         createdAt: Date.now(),
+        ...summaryFields(summary),
         bytes: file.size,
-        version: summary.version,
-        frames: summary.count,
-        durationMs: summary.durationMs,
-        formats: summary.formats,
-        width: summary.width,
-        height: summary.height,
-        thumbnail: summary.thumbnail,
-        damage: summary.damage,
         origin: 'imported',
       };
       const db = await this.database();
@@ -200,15 +193,7 @@ export class RecordingsRepository extends EventTarget {
     }
     const next: RecordingRecord = {
       ...record,
-      bytes: summary.bytes,
-      version: summary.version,
-      frames: summary.count,
-      durationMs: summary.durationMs,
-      formats: summary.formats,
-      width: summary.width,
-      height: summary.height,
-      thumbnail: summary.thumbnail,
-      damage: summary.damage,
+      ...summaryFields(summary),
       origin,
       inProgress: false,
     };
@@ -336,6 +321,21 @@ export class RecordingsRepository extends EventTarget {
   private changed(): void {
     this.dispatchEvent(new Event('change'));
   }
+}
+
+/** What an inspection says about a stream, as the record stores it. */
+function summaryFields(s: InspectSummary) {
+  return {
+    bytes: s.bytes,
+    version: s.version,
+    frames: s.count,
+    durationMs: s.durationMs,
+    formats: s.formats,
+    width: s.width,
+    height: s.height,
+    thumbnail: s.thumbnail,
+    damage: s.damage,
+  } satisfies Partial<RecordingRecord>;
 }
 
 function isMissingOrEmpty(e: unknown): boolean {

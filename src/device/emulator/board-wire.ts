@@ -3,16 +3,11 @@
  * flags, capability bits, system event codes.
  */
 
+import { CHANNEL_FLAG } from '../protocol/payloads';
+
 export const CH = { USB: 0, STDIN: 1, STDOUT: 2, STREAM: 3 } as const;
-export const CH_FLAG = {
-  READ: 0x01,
-  WRITE: 0x02,
-  EXEC: 0x04,
-  LOCK: 0x08,
-  STREAM: 0x10,
-  DYNAMIC: 0x20,
-  PHYSICAL: 0x40,
-};
+/** Channel flag bits (§2.10): the one table of protocol/payloads.ts. */
+export const CH_FLAG = CHANNEL_FLAG;
 export const CAP = { CRC: 1, SEQ: 2, ACK: 4, EVENTS: 8 } as const;
 export const SYS_EVENT = { CHANNEL_REGISTERED: 0, SOFT_REBOOT: 2 } as const;
 /** Queue marker: re-initialise after the soft-reboot events went out with the old counter. */
