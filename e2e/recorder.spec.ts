@@ -68,7 +68,6 @@ test('records 5 s of QVGA JPEG at 30 fps: exactly the frames the camera sent, wi
   // ...and holds every frame sent before the click on Stop (allowing 100 ms for one still on the wire).
   const sentBeforeStop = written.filter((w) => w.t < stopAt - 100).length;
   expect(at.at(-1)! + 1).toBeGreaterThanOrEqual(sentBeforeStop);
-  expect(stream.frames.length).toBeGreaterThanOrEqual(5 * 30 - 5);
   expect(stream.frames.every((f) => f.width === 320 && f.height === 240)).toBe(true);
 
   // Timing: each stored interval against the interval between the camera's writes of the same frames.
@@ -76,8 +75,10 @@ test('records 5 s of QVGA JPEG at 30 fps: exactly the frames the camera sent, wi
   const stored = stream.frames.slice(1).map((f) => f.elapsedMs);
   const camera = at.slice(1).map((w, i) => written[w]!.t - written[at[i]!]!.t);
   const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  // Five seconds of the camera's time, however many frames a busy machine let the camera send in them
+  // (every one of which is in the file, checked above).
+  expect(total(stored)).toBeGreaterThanOrEqual(4950);
   expect(Math.abs(total(stored) - total(camera))).toBeLessThan(0.02 * total(camera) + 40);
-  expect(Math.abs(median(stored) - 1000 / 30)).toBeLessThan(5);
   expect(median(stored.map((s, i) => Math.abs(s - camera[i]!)))).toBeLessThan(8);
 
   // It is in the library at once, selected, and plays.
@@ -103,8 +104,16 @@ test('a pre-trigger save holds the seconds before the trigger and the seconds af
   await expect
     .poll(() => numberIn(field(page, 'ring-seconds')), { timeout: 30_000 })
     .toBeGreaterThanOrEqual(2.5);
-  const triggerAt = await pageNow(page);
+  await page.evaluate(() =>
+    document.addEventListener(
+      'keydown',
+      (e) => ((window as unknown as { keyAt: number }).keyAt = e.timeStamp),
+      { capture: true, once: true },
+    ),
+  );
   await page.keyboard.press('t');
+  // The time the key reached the page (not when the test sent it: a busy machine delays delivery).
+  const triggerAt = await page.evaluate(() => (window as unknown as { keyAt: number }).keyAt);
   await expect(field(page, 'recorder-message')).toContainText('Saved “Trigger', { timeout: 20_000 });
   await recorder.getByRole('button', { name: 'Disarm pre-trigger' }).click();
 
@@ -116,7 +125,7 @@ test('a pre-trigger save holds the seconds before the trigger and the seconds af
   const at = expectSentFrames(stream.frames, written);
   const first = written[at[0]!]!.t;
   const last = written[at.at(-1)!]!.t;
-  // Two seconds before the trigger (the key press lands a little after `triggerAt`)...
+  // Two seconds before the trigger...
   expect(triggerAt - first).toBeGreaterThan(1800);
   expect(triggerAt - first).toBeLessThan(2400);
   // ...and one second after it.
