@@ -43,7 +43,18 @@ function framePool(format: FrameFormat, count: number): Uint8Array[] {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const timing = (xs: number[]): Timing => ({ medianMs: median(xs), runs: xs.length });
-const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+/**
+ * The producer's back-off while the ring is full: a task turn through a MessageChannel. setTimeout(0)
+ * nests into the 4 ms timer clamp, so the worker drained the ring and then sat idle for most of it.
+ */
+const turns = new MessageChannel();
+const turnWaiters: (() => void)[] = [];
+turns.port1.onmessage = () => turnWaiters.shift()?.();
+const nextTask = (): Promise<void> =>
+  new Promise((resolve) => {
+    turnWaiters.push(resolve);
+    turns.port2.postMessage(null);
+  });
 
 /** Runs one request in `worker` and resolves with its reply (errors thrown). */
 type Written = RecorderBenchReply & { type: 'written' };

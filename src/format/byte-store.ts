@@ -10,12 +10,37 @@ export interface ByteStore {
   readInto(offset: number, into: Uint8Array): number;
   /** Writes all of `data` at `offset`, growing the store if needed. */
   write(offset: number, data: Uint8Array): void;
+  /**
+   * Optional: writes `parts` one after the other from `offset`, as one `write()` of their concatenation
+   * would (a batching store never splits them), without the caller building that concatenation.
+   */
+  writeParts?(offset: number, parts: readonly Uint8Array[]): void;
   /** Cuts or extends (with zeros) the store to `size` bytes. */
   truncate(size: number): void;
   /** Makes written bytes durable (a no-op in memory). */
   flush(): void;
   /** Releases the underlying handle. Idempotent. */
   close(): void;
+}
+
+/**
+ * Writes `parts` back to back at `offset` as one write: through the store's `writeParts` when it has one,
+ * else as one concatenated `write()` (a store may rely on a chunk arriving in one call).
+ */
+export function writeParts(store: ByteStore, offset: number, parts: readonly Uint8Array[]): void {
+  if (store.writeParts) {
+    store.writeParts(offset, parts);
+    return;
+  }
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const joined = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.length;
+  }
+  store.write(offset, joined);
 }
 
 /**
@@ -48,6 +73,13 @@ export class MemoryStore implements ByteStore {
     if (offset > this.length) this.buffer.fill(0, this.length, offset);
     this.buffer.set(data, offset);
     if (end > this.length) this.length = end;
+  }
+
+  writeParts(offset: number, parts: readonly Uint8Array[]): void {
+    for (const part of parts) {
+      this.write(offset, part);
+      offset += part.length;
+    }
   }
 
   truncate(size: number): void {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryStore, writeParts, type ByteStore } from '../format/byte-store';
 import { FileImageIO } from '../format/file-stream';
 import { Image } from '../format/image';
 import { PIXFORMAT } from '../format/pixformat';
@@ -141,6 +142,90 @@ describe('BatchedStore', () => {
     expect(() => b.close()).toThrow(/quota/);
     expect(full.closed).toBe(true);
     expect(full.size()).toBe(0);
+  });
+
+  it('writeParts copies the parts (the caller may reuse them) and never splits them across batches', () => {
+    const inner = new LimitedStore();
+    const store = new BatchedStore(inner, { batchBytes: 100 });
+    const head = bytes(4, 1);
+    store.writeParts(0, [head, bytes(50, 2), bytes(2, 0)]);
+    head.fill(9); // reused for the next chunk: what was pending must not change
+    store.writeParts(56, [head, bytes(50, 3), bytes(2, 0)]);
+    // One inner write of both whole groups, the second of which crossed the batch size.
+    expect(inner.writes).toEqual([{ offset: 0, length: 112 }]);
+    const b = inner.bytes();
+    expect([b[0], b[3], b[4], b[54], b[56], b[60], b[111]]).toEqual([1, 1, 2, 0, 9, 3, 0]);
+  });
+
+  it('writeParts of a group larger than a batch goes straight through, and a failure cuts all of it off', () => {
+    const inner = new LimitedStore();
+    const store = new BatchedStore(inner, { batchBytes: 100 });
+    store.writeParts(0, [bytes(32, 1), bytes(200, 2)]);
+    expect(inner.writes).toEqual([
+      { offset: 0, length: 32 },
+      { offset: 32, length: 200 },
+    ]);
+    expect(store.writtenSize()).toBe(232);
+    inner.limit = 300; // the header lands, the payload does not fit
+    expect(() => store.writeParts(232, [bytes(32, 3), bytes(200, 4)])).toThrow(/quota/);
+    expect(inner.size()).toBe(232);
+    expect(store.size()).toBe(232);
+    expect(inner.flushedAt).toEqual([232]);
+  });
+
+  it('writeParts in the middle writes what is pending first, then overwrites in place', () => {
+    const inner = new LimitedStore();
+    const store = new BatchedStore(inner, { batchBytes: 1000 });
+    store.write(0, bytes(20, 1));
+    store.writeParts(4, [bytes(2, 7), bytes(2, 8)]);
+    expect(Array.from(inner.bytes().subarray(3, 9))).toEqual([1, 7, 7, 8, 8, 1]);
+    expect(store.size()).toBe(20);
+  });
+
+  it('a store without writeParts gets the parts as one concatenated write', () => {
+    const writes: Uint8Array[] = [];
+    const plain = new MemoryStore();
+    const store: ByteStore = {
+      size: () => plain.size(),
+      readInto: (o, into) => plain.readInto(o, into),
+      write: (o, d) => {
+        writes.push(d.slice());
+        plain.write(o, d);
+      },
+      truncate: (n) => plain.truncate(n),
+      flush: () => {},
+      close: () => {},
+    };
+    writeParts(store, 0, [Uint8Array.of(1, 2), Uint8Array.of(), Uint8Array.of(3)]);
+    expect(writes.map((w) => Array.from(w))).toEqual([[1, 2, 3]]);
+  });
+
+  it('FileImageIO writes the same bytes through writeParts as through one write per chunk', () => {
+    const frames = [
+      new Image(8, 4, PIXFORMAT.GRAYSCALE, bytes(32, 5)),
+      new Image(3, 3, PIXFORMAT.RGB565, bytes(18, 6)), // 18-byte payload: 14 bytes of padding
+      new Image(16, 16, PIXFORMAT.JPEG, bytes(37, 7), 37),
+    ];
+    const write = (store: ByteStore): void => {
+      const io = new FileImageIO(store, 'w');
+      for (const f of frames) io.write(f, { elapsedMs: 33 });
+      io.close();
+    };
+    const withParts = new MemoryStore();
+    write(new BatchedStore(withParts, { batchBytes: 64 }));
+    const oneWrite = new MemoryStore();
+    write({
+      size: () => oneWrite.size(),
+      readInto: (o, into) => oneWrite.readInto(o, into),
+      write: (o, d) => oneWrite.write(o, d),
+      truncate: (n) => oneWrite.truncate(n),
+      flush: () => {},
+      close: () => {},
+    });
+    expect(withParts.bytes()).toEqual(oneWrite.bytes());
+    const back = new FileImageIO(new MemoryStore(withParts.bytes()), 'r');
+    expect(back.count()).toBe(3);
+    expect(back.frameAt(1).data).toEqual(frames[1]!.data);
   });
 
   it('under FileImageIO: a quota error leaves a file that reads back with every frame before the batch', () => {

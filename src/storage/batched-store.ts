@@ -87,6 +87,33 @@ export class BatchedStore implements ByteStore {
     if (this.pendingLength >= this.batchBytes) this.writePending();
   }
 
+  /** As one `write()` of the parts' concatenation: copied into the pending batch, or written straight. */
+  writeParts(offset: number, parts: readonly Uint8Array[]): void {
+    let length = 0;
+    for (const part of parts) length += part.length;
+    if (offset !== this.size() || (this.pendingLength === 0 && length >= this.batchBytes)) {
+      this.writePending();
+      const before = this.inner.size();
+      if (offset !== before) {
+        // An overwrite: rare (after a seek), and not a batch, so no roll-back rule applies.
+        for (const part of parts) {
+          this.inner.write(offset, part);
+          offset += part.length;
+        }
+        this.base = this.inner.size();
+        return;
+      }
+      this.commitParts(parts);
+      return;
+    }
+    this.reserve(this.pendingLength + length);
+    for (const part of parts) {
+      this.pending.set(part, this.pendingLength);
+      this.pendingLength += part.length;
+    }
+    if (this.pendingLength >= this.batchBytes) this.writePending();
+  }
+
   truncate(size: number): void {
     this.writePending();
     this.inner.truncate(size);
@@ -116,15 +143,24 @@ export class BatchedStore implements ByteStore {
   }
 
   private commit(batch: Uint8Array): void {
+    this.commitParts([batch]);
+  }
+
+  /** One batch, written part after part; a failure cuts the inner store back to before all of it. */
+  private commitParts(parts: readonly Uint8Array[]): void {
     const before = this.base;
+    let at = before;
     try {
-      this.inner.write(before, batch);
+      for (const part of parts) {
+        this.inner.write(at, part);
+        at += part.length;
+      }
     } catch (e) {
       this.pendingLength = 0;
       this.rollBack(before);
       throw e;
     }
-    this.base = before + batch.length;
+    this.base = at;
     this.pendingLength = 0;
   }
 
