@@ -1,3 +1,5 @@
+import { concatBytes } from './bytes';
+
 /**
  * Where a file stream's bytes live. Synchronous on purpose: an OPFS sync access handle (in a worker),
  * a Node file descriptor and a memory buffer are all synchronous, and ImageIO, like the firmware, reads
@@ -32,15 +34,7 @@ export function writeParts(store: ByteStore, offset: number, parts: readonly Uin
     store.writeParts(offset, parts);
     return;
   }
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const joined = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
-  }
-  store.write(offset, joined);
+  store.write(offset, concatBytes(parts));
 }
 
 /**

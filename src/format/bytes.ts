@@ -30,6 +30,20 @@ export function writeU16(bytes: Uint8Array, at: number, value: number): void {
 }
 
 /** Rounds up to a multiple of 16 (chunk padding, formats.md B §2.3). */
+/** The parts joined into one array (the part itself when there is only one). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
 export const ceil16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 /** Rounds up to a multiple of 32 (memory slots, formats.md B §3.1). */

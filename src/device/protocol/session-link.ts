@@ -4,6 +4,7 @@
  * outstanding request at a time with its reply timeout, SYNC and capability negotiation, and the task queue and
  * wake-up the session's pump runs on. Events go to the subclass (`onEvent`). Pure: no DOM, no Node.
  */
+import { concatBytes } from '../../format/bytes';
 import { systemClock, type Clock } from '../../format/clock';
 import type { CameraInfo } from './camera';
 import type { ByteLink } from './link';
@@ -95,19 +96,6 @@ function hex2(n: number): string {
 
 export function isRecoverable(status: number | null): boolean {
   return status === STATUS.CHECKSUM || status === STATUS.SEQUENCE || status === STATUS.TIMEOUT;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** The host end of the 5.x protocol, below streams and scripts. */
@@ -248,7 +236,7 @@ export abstract class SessionLink {
       w.resolve({
         flags: p.flags,
         payload: p.payload,
-        partial: concat(w.parts.length ? w.parts : [new Uint8Array(0)]),
+        partial: concatBytes(w.parts.length ? w.parts : [new Uint8Array(0)]),
         nak: code,
       });
       return;
@@ -256,7 +244,7 @@ export abstract class SessionLink {
     w.parts.push(p.payload);
     if (p.flags & FLAG.FRAGMENT) return;
     this.pending = null;
-    const payload = concat(w.parts);
+    const payload = concatBytes(w.parts);
     w.resolve({ flags: p.flags, payload, partial: payload, nak: null });
   }
 

@@ -13,6 +13,7 @@
  * fixed palette, one clear code per 126 pixels) is read by reader.ts but not written.
  */
 import type { ByteStore } from '../byte-store';
+import { concatBytes } from '../bytes';
 import { ValueError } from '../errors';
 import { resizeBilinear, type RgbaImage } from '../raster';
 import { DelayClock, MAX_DELAY_CS } from './delays';
@@ -285,17 +286,7 @@ export class GifWriter {
 }
 
 /** Joins chunks (from a {@link ChunkSink} array) into one array. */
-export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let p = 0;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
-}
+export const concatChunks = (chunks: readonly Uint8Array[]): Uint8Array => concatBytes(chunks);
 
 // ---------------------------------------------------------------------------------------------------
 // Frame jobs: what a worker does for one frame

@@ -3,6 +3,7 @@
  * info, the frames' stream buffers, the stdout text) with the firmware's sequence/ACK/event rules (protocol.md
  * §2.4-§2.13), and records everything the host sent. Not an emulator: just enough device for the host session.
  */
+import { concatBytes } from '../../../format/bytes';
 import type { ByteLink } from '../link';
 import { encodePacket, FLAG, OPCODE, PacketParser, STATUS, type Packet } from '../packet';
 import {
@@ -91,11 +92,11 @@ export class TranscriptDevice {
         parts.push(p.payload);
         if (!(p.flags & FLAG.FRAGMENT)) break;
       }
-      const all = concat(parts);
+      const all = concatBytes(parts);
       if (ch === STREAM) this.frames.push(all);
       else if (ch === STDOUT) stdout.push(all);
     }
-    this.stdoutText = concat(stdout);
+    this.stdoutText = concatBytes(stdout);
   }
 
   /** Attaches to one end of a link pair. */
@@ -297,14 +298,4 @@ export class TranscriptDevice {
         this.nak(p, STATUS.INVALID);
     }
   }
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
