@@ -568,6 +568,61 @@ function average2x2(src: Int8Array, o: number, stride: number, dst: Int8Array): 
 }
 
 /**
+ * One 1-D pass of the integer AAN forward DCT: 8 values from `inp` at `i`, `i + is`, ... into `out` at
+ * `o`, `o + os`, ... (rows: step 1; columns: step 8). Every input is read before any output is written,
+ * so a column pass runs in place.
+ */
+function fdct8(
+  inp: Int8Array | Int32Array,
+  i: number,
+  is: number,
+  out: Int32Array,
+  o: number,
+  os: number,
+): void {
+  const d0 = inp[i]!;
+  const d1 = inp[i + is]!;
+  const d2 = inp[i + 2 * is]!;
+  const d3 = inp[i + 3 * is]!;
+  const d4 = inp[i + 4 * is]!;
+  const d5 = inp[i + 5 * is]!;
+  const d6 = inp[i + 6 * is]!;
+  const d7 = inp[i + 7 * is]!;
+  const t0 = d0 + d7;
+  const t1 = d1 + d6;
+  const t2 = d2 + d5;
+  const t3 = d3 + d4;
+  const t7 = d0 - d7;
+  const t6 = d1 - d6;
+  const t5 = d2 - d5;
+  const t4 = d3 - d4;
+  // Even part.
+  const t10 = t0 + t3;
+  const t13 = t0 - t3;
+  const t11 = t1 + t2;
+  const t12 = t1 - t2;
+  const z1 = ((t12 + t13) * 181) >> 8;
+  out[o] = t10 + t11;
+  out[o + 4 * os] = t10 - t11;
+  out[o + 2 * os] = t13 + z1;
+  out[o + 6 * os] = t13 - z1;
+  // Odd part.
+  const u10 = t4 + t5;
+  const u11 = t5 + t6;
+  const u12 = t6 + t7;
+  const z5 = ((u10 - u12) * 98) >> 8;
+  const z2 = ((u10 * 139) >> 8) + z5;
+  const z4 = ((u12 * 334) >> 8) + z5;
+  const z3 = (u11 * 181) >> 8;
+  const z11 = t7 + z3;
+  const z13 = t7 - z3;
+  out[o + 5 * os] = z13 + z2;
+  out[o + 3 * os] = z13 - z2;
+  out[o + os] = z11 + z4;
+  out[o + 7 * os] = z11 - z4;
+}
+
+/**
  * One 8x8 block (`jpeg_processDU`): integer AAN forward DCT (8-bit fixed-point multipliers, arithmetic
  * shifts), float32 quantisation by the reciprocal table with round-half-even, zigzag, then Huffman
  * coding of the DC difference and the AC run/size symbols.
@@ -588,91 +643,9 @@ function encodeBlock(
   const zq = ZQ;
   const zigzag = ZIGZAG;
 
-  // Rows.
-  for (let r = 0, s = off, p = 0; r < 8; r++, s += stride, p += 8) {
-    const d0 = src[s]!;
-    const d1 = src[s + 1]!;
-    const d2 = src[s + 2]!;
-    const d3 = src[s + 3]!;
-    const d4 = src[s + 4]!;
-    const d5 = src[s + 5]!;
-    const d6 = src[s + 6]!;
-    const d7 = src[s + 7]!;
-    const t0 = d0 + d7;
-    const t1 = d1 + d6;
-    const t2 = d2 + d5;
-    const t3 = d3 + d4;
-    const t7 = d0 - d7;
-    const t6 = d1 - d6;
-    const t5 = d2 - d5;
-    const t4 = d3 - d4;
-    // Even part.
-    const t10 = t0 + t3;
-    const t13 = t0 - t3;
-    const t11 = t1 + t2;
-    const t12 = t1 - t2;
-    const z1 = ((t12 + t13) * 181) >> 8;
-    du[p] = t10 + t11;
-    du[p + 4] = t10 - t11;
-    du[p + 2] = t13 + z1;
-    du[p + 6] = t13 - z1;
-    // Odd part.
-    const u10 = t4 + t5;
-    const u11 = t5 + t6;
-    const u12 = t6 + t7;
-    const z5 = ((u10 - u12) * 98) >> 8;
-    const z2 = ((u10 * 139) >> 8) + z5;
-    const z4 = ((u12 * 334) >> 8) + z5;
-    const z3 = (u11 * 181) >> 8;
-    const z11 = t7 + z3;
-    const z13 = t7 - z3;
-    du[p + 5] = z13 + z2;
-    du[p + 3] = z13 - z2;
-    du[p + 1] = z11 + z4;
-    du[p + 7] = z11 - z4;
-  }
-
-  // Columns.
-  for (let p = 0; p < 8; p++) {
-    const d0 = du[p]!;
-    const d1 = du[p + 8]!;
-    const d2 = du[p + 16]!;
-    const d3 = du[p + 24]!;
-    const d4 = du[p + 32]!;
-    const d5 = du[p + 40]!;
-    const d6 = du[p + 48]!;
-    const d7 = du[p + 56]!;
-    const t0 = d0 + d7;
-    const t1 = d1 + d6;
-    const t2 = d2 + d5;
-    const t3 = d3 + d4;
-    const t7 = d0 - d7;
-    const t6 = d1 - d6;
-    const t5 = d2 - d5;
-    const t4 = d3 - d4;
-    const t10 = t0 + t3;
-    const t13 = t0 - t3;
-    const t11 = t1 + t2;
-    const t12 = t1 - t2;
-    const z1 = ((t12 + t13) * 181) >> 8;
-    du[p] = t10 + t11;
-    du[p + 32] = t10 - t11;
-    du[p + 16] = t13 + z1;
-    du[p + 48] = t13 - z1;
-    const u10 = t4 + t5;
-    const u11 = t5 + t6;
-    const u12 = t6 + t7;
-    const z5 = ((u10 - u12) * 98) >> 8;
-    const z2 = ((u10 * 139) >> 8) + z5;
-    const z4 = ((u12 * 334) >> 8) + z5;
-    const z3 = (u11 * 181) >> 8;
-    const z11 = t7 + z3;
-    const z13 = t7 - z3;
-    du[p + 40] = z13 + z2;
-    du[p + 24] = z13 - z2;
-    du[p + 8] = z11 + z4;
-    du[p + 56] = z11 - z4;
-  }
+  // Rows, then columns, in place.
+  for (let r = 0, s = off, p = 0; r < 8; r++, s += stride, p += 8) fdct8(src, s, 1, du, p, 1);
+  for (let p = 0; p < 8; p++) fdct8(du, p, 8, du, p, 8);
 
   // Quantise (float32 product, ties to even) into zigzag order.
   const fround = Math.fround;
