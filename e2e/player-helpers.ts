@@ -29,6 +29,15 @@ export async function openThroughChooser(page: Page, name: string, bytes: Uint8A
   await (await chooser).setFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
 }
 
+/**
+ * Waits until the app says it plays `name` (the file is open in the player worker): until then the frame
+ * information may still be the previous file's.
+ */
+export async function expectOpened(page: Page, name: string): Promise<void> {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await expect(page.getByText(new RegExp(`^\\s*Playing: ${escaped}(\\s|$)`))).toBeVisible();
+}
+
 /** Waits until the player shows frame `index` (0-based), as its frame information says. */
 export async function expectFrame(page: Page, index: number, count: number): Promise<void> {
   await expect(page.locator('omv-frame-info [data-field=frame]')).toHaveText(`${index + 1} / ${count}`);

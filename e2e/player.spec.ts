@@ -4,6 +4,7 @@ import { toRgba } from '../src/format/pixels/index';
 import { damaged, knownIntervals, mixed, notAStream, perFormat } from './fixtures/streams';
 import {
   expectFrame,
+  expectOpened,
   gotoApp,
   openThroughChooser,
   platformDecode,
@@ -25,6 +26,9 @@ for (const version of [10, 11, 20, 21] as const) {
       await openThroughChooser(page, fixture.name, fixture.bytes);
       const io = ImageIO.open(new MemoryStore(fixture.bytes), 'r');
       const chosen = io.count() - 1; // the last frame: a size that differs from the first
+      // This file, not the previous one, is open and on its first frame before the steps are sent.
+      await expectOpened(page, fixture.name);
+      await expectFrame(page, 0, io.count());
       await page.getByRole('button', { name: 'Next frame' }).click();
       for (let i = 1; i < chosen; i++) await page.keyboard.press('.');
       await expectFrame(page, chosen, io.count());
@@ -135,6 +139,9 @@ test('a file that is not a stream gets a one-line explanation', async ({ page })
 test('sizes and formats changing mid-stream stay letterboxed in a stable stage', async ({ page }) => {
   const fixture = mixed();
   await openThroughChooser(page, fixture.name, fixture.bytes);
+  // Measured once the file is open and its first frame is up: opening it changes the page around the stage.
+  await expectOpened(page, fixture.name);
+  await expectFrame(page, 0, fixture.frames.length);
   const stage = page.getByRole('region', { name: 'Player' });
   const box = await stage.boundingBox();
   for (let i = 0; i < fixture.frames.length; i++) {
