@@ -27,14 +27,14 @@ export interface FrameInfo extends FrameEntry {
   elapsedMs: number;
 }
 
+/** Padding after a payload (at most 15 bytes; never written to). */
+const ZERO_PAD = new Uint8Array(16);
+
 /**
  * `ImageIO(path, mode)` over a byte store (formats.md B §2, with the Part A decisions): frames are
  * indexed at open, so `count()` is the true frame count and `seek()` is O(1); a damaged tail leaves
  * every complete frame readable and is reported by `damage()`.
  */
-/** Padding after a payload (at most 15 bytes; never written to). */
-const ZERO_PAD = new Uint8Array(16);
-
 export class FileImageIO extends StreamBase {
   private readonly store: ByteStore;
   private readonly mode: 'r' | 'w';

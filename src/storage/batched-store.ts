@@ -70,39 +70,28 @@ export class BatchedStore implements ByteStore {
   }
 
   write(offset: number, data: Uint8Array): void {
-    if (offset !== this.size()) {
-      this.writePending();
-      this.inner.write(offset, data);
-      this.base = this.inner.size();
-      return;
-    }
-    if (this.pendingLength === 0 && data.length >= this.batchBytes) {
-      // A batch by itself: written straight from the caller's bytes, no copy.
-      this.commit(data);
-      return;
-    }
-    this.reserve(this.pendingLength + data.length);
-    this.pending.set(data, this.pendingLength);
-    this.pendingLength += data.length;
-    if (this.pendingLength >= this.batchBytes) this.writePending();
+    this.writeParts(offset, [data]);
   }
 
-  /** As one `write()` of the parts' concatenation: copied into the pending batch, or written straight. */
+  /**
+   * As one `write()` of the parts' concatenation. An append joins the pending batch (copied: the caller may
+   * reuse its buffers); with nothing pending, a batch's worth or more is written straight from the
+   * caller's bytes. A write anywhere else (after a seek) writes what is pending first, then goes through.
+   */
   writeParts(offset: number, parts: readonly Uint8Array[]): void {
     let length = 0;
     for (const part of parts) length += part.length;
-    if (offset !== this.size() || (this.pendingLength === 0 && length >= this.batchBytes)) {
+    if (offset !== this.size()) {
+      // An overwrite: rare, and not a batch, so no roll-back rule applies.
       this.writePending();
-      const before = this.inner.size();
-      if (offset !== before) {
-        // An overwrite: rare (after a seek), and not a batch, so no roll-back rule applies.
-        for (const part of parts) {
-          this.inner.write(offset, part);
-          offset += part.length;
-        }
-        this.base = this.inner.size();
-        return;
+      for (const part of parts) {
+        this.inner.write(offset, part);
+        offset += part.length;
       }
+      this.base = this.inner.size();
+      return;
+    }
+    if (this.pendingLength === 0 && length >= this.batchBytes) {
       this.commitParts(parts);
       return;
     }
@@ -139,11 +128,7 @@ export class BatchedStore implements ByteStore {
 
   private writePending(): void {
     if (this.pendingLength === 0) return;
-    this.commit(this.pending.subarray(0, this.pendingLength));
-  }
-
-  private commit(batch: Uint8Array): void {
-    this.commitParts([batch]);
+    this.commitParts([this.pending.subarray(0, this.pendingLength)]);
   }
 
   /** One batch, written part after part; a failure cuts the inner store back to before all of it. */
