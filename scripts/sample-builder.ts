@@ -17,7 +17,10 @@
  * 4*ceil(w/32) bytes.
  */
 import { readFileSync } from 'node:fs';
+import { concatBytes } from '../src/format/bytes';
 import { Image, ImageIO, ManualClock, MemoryStore, PIXFORMAT, type Pixformat } from '../src/format/index';
+import { adler32, crc32 } from '../src/format/stills/checksum';
+import { DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA } from '../src/format/stills/deflate-tables';
 
 // ---------------------------------------------------------------------------------------------------
 // Sources
@@ -283,35 +286,7 @@ export function cropYuv(
 }
 
 // ---------------------------------------------------------------------------------------------------
-// PNG: CRC-32, Adler-32, a fixed-Huffman deflate, and the chunks
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (IEEE, reflected, as PNG and zip use). */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = ~crc >>> 0;
-  for (const b of bytes) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
-/** Adler-32 (the zlib trailer). */
-export function adler32(bytes: Uint8Array): number {
-  let a = 1;
-  let b = 0;
-  for (const x of bytes) {
-    a = (a + x) % 65521;
-    b = (b + a) % 65521;
-  }
-  return ((b << 16) | a) >>> 0;
-}
+// PNG: a fixed-Huffman deflate and the chunks (CRC-32 and Adler-32 from src/format/stills/checksum.ts)
 
 /** Writes bit fields LSB-first, as deflate packs them. */
 class BitWriter {
@@ -340,19 +315,6 @@ class BitWriter {
     return Uint8Array.from(this.n > 0 ? [...this.out, this.acc] : this.out);
   }
 }
-
-const LENGTH_BASE = [
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
-  227, 258,
-];
-const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
-  6145, 8193, 12289, 16385, 24577,
-];
-const DIST_EXTRA = [
-  0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-];
 
 /** The fixed literal/length code of RFC 1951 §3.2.6. */
 function writeLiteral(w: BitWriter, symbol: number): void {
@@ -407,9 +369,9 @@ export function zlibDeflate(data: Uint8Array): Uint8Array {
       }
     }
     if (bestLength >= 3) {
-      const lk = bucket(LENGTH_BASE, bestLength);
+      const lk = bucket(LEN_BASE, bestLength);
       writeLiteral(w, 257 + lk);
-      w.bits(bestLength - LENGTH_BASE[lk]!, LENGTH_EXTRA[lk]!);
+      w.bits(bestLength - LEN_BASE[lk]!, LEN_EXTRA[lk]!);
       const dk = bucket(DIST_BASE, bestDistance);
       w.code(dk, 5);
       w.bits(bestDistance - DIST_BASE[dk]!, DIST_EXTRA[dk]!);
@@ -496,13 +458,7 @@ export function encodePng(src: Raster): Uint8Array {
     pngChunk('IDAT', zlibDeflate(filtered)),
     pngChunk('IEND', new Uint8Array(0)),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 // ---------------------------------------------------------------------------------------------------

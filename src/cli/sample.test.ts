@@ -4,7 +4,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bayerPatternAt,
   buildSample,
-  crc32,
   crop,
   cropYuv,
   encodePng,
@@ -18,6 +17,7 @@ import {
   zlibDeflate,
   type Raster,
 } from '../../scripts/sample-builder';
+import { crc32 } from '../format/stills/checksum';
 import { rng } from '../format/test/helpers';
 import { Image, ImageIO, MemoryStore, PIXFORMAT, isCompressed, type FileImageIO } from '../format/index';
 import { toRgba } from '../format/pixels/index';

@@ -2,6 +2,7 @@
  * Test support for the emulator: a clock that only moves when told to (timers wait for it), a capturing ByteLink,
  * and a reader for the protocol transcripts (spec/transcripts/*.txt). Pure; used by the Vitest files only.
  */
+import { concatBytes } from '../../format/bytes';
 import type { Clock } from '../../format/clock';
 import type { ByteLink } from '../protocol/link';
 
@@ -47,14 +48,7 @@ export class CaptureLink implements ByteLink {
   }
   /** Everything sent so far, as one buffer. */
   all(): Uint8Array {
-    const n = this.sent.reduce((a, b) => a + b.length, 0);
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const b of this.sent) {
-      out.set(b, o);
-      o += b.length;
-    }
-    return out;
+    return concatBytes(this.sent);
   }
 }
 
@@ -101,14 +95,9 @@ export function transcriptFrames(
     if (l.dir !== 'D>H' || l.chan !== 3 || l.opcode !== 0x26 || l.flags & 0x22) continue;
     parts.push(l.payload);
     if (l.flags & 0x10) continue;
-    const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      all.set(p, o);
-      o += p.length;
-    }
+    const all = concatBytes(parts);
     parts = [];
-    const dv = new DataView(all.buffer);
+    const dv = new DataView(all.buffer, all.byteOffset, all.byteLength);
     const off = dv.getUint32(16, true);
     frames.push({
       width: dv.getUint32(0, true),

@@ -9,6 +9,7 @@
  */
 import { ValueError } from '../errors';
 import { adler32 } from './checksum';
+import { CL_ORDER, DIST_BASE, DIST_EXTRA, LEN_BASE, LEN_EXTRA } from './deflate-tables';
 
 /** Options of {@link deflateRaw} and {@link zlibDeflate}. */
 export interface DeflateOptions {
@@ -40,20 +41,6 @@ const LEVELS: readonly { good: number; lazy: number; nice: number; chain: number
   { good: 32, lazy: 128, nice: 258, chain: 1024, slow: true },
   { good: 32, lazy: 258, nice: 258, chain: 4096, slow: true },
 ];
-
-const LEN_BASE = [
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
-  227, 258,
-];
-const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
-  6145, 8193, 12289, 16385, 24577,
-];
-const DIST_EXTRA = [
-  0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-];
-const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
 /** `LENGTH_CODE[len]` (3..258): the length symbol minus 257. */
 const LENGTH_CODE = new Uint8Array(MAX_MATCH + 1);

@@ -8,6 +8,7 @@
  */
 import { ValueError } from '../errors';
 import { adler32 } from './checksum';
+import * as TABLES from './deflate-tables';
 
 /** Options of {@link inflateRaw} and {@link zlibInflate}. */
 export interface InflateOptions {
@@ -27,22 +28,11 @@ export interface InflateResult {
   end: number;
 }
 
-const LEN_BASE = Uint16Array.from([
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
-  227, 258,
-]);
-const LEN_EXTRA = Uint8Array.from([
-  0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-]);
-const DIST_BASE = Uint16Array.from([
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
-  6145, 8193, 12289, 16385, 24577,
-]);
-const DIST_EXTRA = Uint8Array.from([
-  0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-]);
-/** Order of the code-length code lengths in a dynamic block header. */
-const CL_ORDER = Uint8Array.from([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
+const LEN_BASE = Uint16Array.from(TABLES.LEN_BASE);
+const LEN_EXTRA = Uint8Array.from(TABLES.LEN_EXTRA);
+const DIST_BASE = Uint16Array.from(TABLES.DIST_BASE);
+const DIST_EXTRA = Uint8Array.from(TABLES.DIST_EXTRA);
+const CL_ORDER = Uint8Array.from(TABLES.CL_ORDER);
 
 const DEFAULT_MAX_OUTPUT = 2 ** 30;
 

@@ -6,6 +6,7 @@
  * Reader: every colour type and bit depth (1, 2, 4, 8, 16), PLTE and tRNS, non-interlaced and Adam7;
  * CRCs and the Adler-32 checked; output RGBA.
  */
+import { concatBytes } from '../bytes';
 import { OSError, ValueError } from '../errors';
 import type { Image } from '../image';
 import { binaryRowBytes, PIXFORMAT, pixformatName } from '../pixformat';
@@ -144,13 +145,7 @@ function writePng(
     chunk('IDAT', idat),
     chunk('IEND', new Uint8Array(0)),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** RGBA (or any 4-byte-per-pixel) data → packed 8-bit RGB rows. */

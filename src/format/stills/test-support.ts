@@ -3,6 +3,7 @@
  * choice and Adam7), parameterised by the compressor and CRC so tests can hand it Node's zlib. Pure
  * code so it type-checks with the engine; only tests import it.
  */
+import { concatBytes } from '../bytes';
 
 /** What {@link buildPng} writes. */
 export interface PngSpec {
@@ -118,13 +119,7 @@ export function buildPng(spec: PngSpec): Uint8Array {
     if (z.length === 0) break;
   }
   parts.push(chunkBytes('IEND', new Uint8Array(0), spec.crc));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /**

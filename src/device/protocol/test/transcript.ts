@@ -2,6 +2,7 @@
  * Reader for the golden protocol transcripts in shared/spec/transcripts (one packet per line). Test helper; pure (the
  * tests read the files with node:fs, `new URL('../../../../shared/spec/transcripts/<name>', import.meta.url)`).
  */
+import { concatBytes } from '../../../format/bytes';
 import { PacketParser, type Packet } from '../packet';
 
 export interface TranscriptLine {
@@ -57,13 +58,7 @@ export function parseTranscript(name: string, text: string): Transcript {
 /** The concatenated bytes of one direction. */
 export function streamOf(t: Transcript, dir: 'H>D' | 'D>H'): Uint8Array {
   const parts = t.lines.filter((l) => l.dir === dir).map((l) => l.bytes);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 export const CHANNEL_TRANSCRIPTS = [
